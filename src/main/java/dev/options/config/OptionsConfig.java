@@ -1,0 +1,54 @@
+package dev.options.config;
+
+import java.util.Map;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The service's own settings, all under {@code options.} (environment: {@code OPTIONS_...}). */
+@ConfigMapping(prefix = "options")
+public interface OptionsConfig {
+
+    /** What clients may store and send. */
+    Limits limits();
+
+    /**
+     * Default values of keys that have no stored value, as JSON text per key (for example
+     * {@code options.defaults."language"="en"}); applied to every scope kind on every read path.
+     */
+    Map<String, String> defaults();
+
+    /** Seconds a client is told to wait ({@code Retry-After}) when Postgres is unreachable for a write. */
+    @WithDefault("2")
+    int retryAfterSeconds();
+
+    /** Database bootstrap. */
+    Database database();
+
+    interface Limits {
+        /** Largest serialized size of one option value, in bytes; larger answers 413. */
+        @WithDefault("65536")
+        int maxValueBytes();
+
+        /** Most stored options in one scope; a write that would exceed it answers 422. */
+        @WithDefault("1000")
+        int maxKeysPerScope();
+
+        /** Largest request body, in bytes; larger answers 413 before the body is read. */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+
+        /** Most scope identifiers in one bulk read; more answers 400. */
+        @WithDefault("1000")
+        int maxBulkIds();
+    }
+
+    interface Database {
+        /**
+         * Create the configured database on the same server when it does not exist, before migrating
+         * (on in the dev and test profiles; production databases are provisioned, not conjured).
+         */
+        @WithDefault("false")
+        boolean createIfMissing();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.options.option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.options.cache.RequestCache;
+import dev.options.config.OptionsConfig;
+import dev.options.problem.ProblemException;
+import dev.options.problem.ProblemType;
+import dev.options.registry.OptionRegistry;
+import dev.options.scope.Scope;
+import dev.options.scope.ScopeKind;
+import dev.options.store.Changes;
+import dev.options.store.OptionStore;
+import dev.options.store.StoredScope;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Reads, stages and saves the options of every scope kind; the one entry point for HTTP resources
+ * and for code that uses the service directly. Every method must run on a Vert.x duplicated context
+ * (an HTTP request, or {@code VertxContextSupport} elsewhere), which carries the request cache; the
+ * methods of one unit of work are used in sequence, as its database session is.
+ *
+ * <p>Within a unit of work a scope is read from Postgres at most once per read flag: later reads
+ * with the same or a weaker flag are served from the request cache, with staged modifications merged
+ * in. {@link #update} is the locking save of the write path.
+ */
+@ApplicationScoped
+public class OptionService {
+
+    private final OptionStore store;
+    private final OptionRegistry registry;
+    private final OptionsConfig config;
+
+    public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config) {
+        this.store = store;
+        this.registry = registry;
+        this.config = config;
+    }
+
+    /** A change to make under the scope's lock, given the scope as it is then. */
+    @FunctionalInterface
+    public interface Edit {
+        void apply(ScopeView current, Staging staging);
+    }
+
+    /**
+     * The scope as this unit of work sees it. {@link ReadFlag#LOCKING} locks the scope until the
+     * transaction ends, so it needs one ({@link #inTransaction}).
+     */
+    public Uni<ScopeView> read(Scope scope, ReadFlag flag) {
+        UnitOfWork work = RequestCache.unitOfWork();
+        ScopeEntry entry = work.entry(scope);
+        if (flag == ReadFlag.LOCKING) {
+            if (!work.inTransaction()) {
+                return Uni.createFrom().failure(new IllegalStateException("a LOCKING read needs a transaction"));
+            }
+            return lockAndLoad(entry).map(version -> entry.view(registry));
+        }
+        if (entry.holds(flag)) {
+            return Uni.createFrom().item(entry.view(registry));
+        }
+        return Panache.withSession(() -> store.load(scope))
+                .map(stored -> {
+                    entry.loaded(stored, flag);
+                    return entry.view(registry);
+                });
+    }
+
+    /** The effective value of one option, empty when neither stored nor defaulted. */
+    public Uni<Optional<JsonNode>> get(Scope scope, String key, ReadFlag flag) {
+        OptionKeys.require(key);
+        return read(scope, flag).map(view -> Optional.ofNullable(view.options().get(key)));
+    }
+
+    /** Stages {@code key = value} in this unit of work; {@link #save} stores it. */
+    public void set(Scope scope, String key, JsonNode value) {
+        RequestCache.unitOfWork().entry(scope).set(OptionKeys.require(key), validated(value));
+    }
+
+    /** Stages an unset of {@code key}; {@link #save} stores it. */
+    public void unset(Scope scope, String key) {
+        RequestCache.unitOfWork().entry(scope).unset(OptionKeys.require(key));
+    }
+
+    /** Stages an unset of every stored option of the scope; {@link #save} stores it. */
+    public void reset(Scope scope) {
+        RequestCache.unitOfWork().entry(scope).reset();
+    }
+
+    /** Forgets what is staged for the scope. */
+    public void discard(Scope scope) {
+        RequestCache.unitOfWork().find(scope).ifPresent(ScopeEntry::discardModifications);
+    }
+
+    /**
+     * A value fit to store: not JSON null, canonical, within the size limit.
+     *
+     * @throws ProblemException 400, 413 or 422 otherwise
+     */
+    public JsonNode validated(JsonNode value) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            throw new ProblemException(ProblemType.NULL_VALUE, "an option value may be any JSON value except null");
+        }
+        JsonNode canonical = OptionJson.canonical(value);
+        int size = OptionJson.write(canonical).length;
+        int max = config.limits().maxValueBytes();
+        if (size > max) {
+            throw new ProblemException(ProblemType.VALUE_TOO_LARGE,
+                    "an option value may take at most " + max + " bytes as JSON; this one takes " + size);
+        }
+        return canonical;
+    }
+
+    /** Saves what is staged for the scope: {@link #update} with no further edit. */
+    public Uni<ScopeView> save(Scope scope, IfMatch ifMatch) {
+        return update(scope, ifMatch, (current, staging) -> {
+        });
+    }
+
+    /**
+     * The locking save. In one transaction: lock the scope (creating its row on first write); read
+     * the originals under the lock unless this unit of work already holds the current version; check
+     * {@code ifMatch}; apply {@code edit} to the scope as it is now; diff what is staged against the
+     * originals; and when anything changed, write the changes, the version + 1 and an outbox row in
+     * one statement. The request cache then holds the new originals without reading them again.
+     *
+     * @throws ProblemException {@code 412 version-mismatch} (with {@code currentVersion}) when
+     *     {@code ifMatch} does not match, {@code 422 too-many-keys}; nothing is written then
+     */
+    public Uni<ScopeView> update(Scope scope, IfMatch ifMatch, Edit edit) {
+        ScopeEntry entry = RequestCache.unitOfWork().entry(scope);
+        return inTransaction(() -> lockAndLoad(entry)
+                .map(version -> stage(entry, ifMatch, edit))
+                .chain(changes -> persist(entry, changes)));
+    }
+
+    /**
+     * Runs {@code work} in one Postgres transaction, or in the transaction this unit of work already
+     * has open. Saves inside it are committed or rolled back together.
+     */
+    public <T> Uni<T> inTransaction(Supplier<Uni<T>> work) {
+        UnitOfWork unit = RequestCache.unitOfWork();
+        if (unit.inTransaction()) {
+            return Uni.createFrom().deferred(work::get);
+        }
+        return Uni.createFrom().deferred(() -> {
+                    unit.beginTransaction();
+                    return Panache.withTransaction(work);
+                })
+                .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null));
+    }
+
+    private Uni<Long> lockAndLoad(ScopeEntry entry) {
+        return store.lock(entry.scope()).chain(version -> {
+            if (entry.holdsVersion(version)) {
+                entry.locked();
+                return Uni.createFrom().item(version);
+            }
+            return store.load(entry.scope()).map(stored -> {
+                entry.loaded(stored, ReadFlag.LOCKING);
+                return stored.version();
+            });
+        });
+    }
+
+    private Changes stage(ScopeEntry entry, IfMatch ifMatch, Edit edit) {
+        long current = entry.originals().version();
+        if (!ifMatch.matches(current)) {
+            throw new ProblemException(ProblemType.VERSION_MISMATCH,
+                    "the scope is at version " + current + ", which If-Match does not name",
+                    Map.of("currentVersion", current));
+        }
+        edit.apply(entry.view(registry), entry);
+        return entry.diff(registry, config.limits().maxKeysPerScope());
+    }
+
+    private Uni<ScopeView> persist(ScopeEntry entry, Changes changes) {
+        if (changes.isEmpty()) {
+            entry.discardModifications();
+            return Uni.createFrom().item(entry.view(registry));
+        }
+        StoredScope before = entry.originals();
+        StoredScope after = changes.applyTo(before, before.version() + 1);
+        return store.write(entry.scope(), after.version(), changes)
+                .map(written -> {
+                    entry.saved(after);
+                    return entry.view(registry);
+                });
+    }
+
+    /**
+     * The effective value of {@code key} in each scope of a single-identifier {@code kind}, in the
+     * order of {@code ids} (null where neither stored nor defaulted). Scopes this unit of work holds
+     * are answered from it; the rest with one query.
+     */
+    public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
+        OptionKeys.require(key);
+        UnitOfWork work = RequestCache.unitOfWork();
+        Map<Long, JsonNode> known = new LinkedHashMap<>();
+        List<Long> misses = new ArrayList<>();
+        for (Long id : new LinkedHashSet<>(ids)) {
+            Optional<ScopeEntry> held = work.find(Scope.of(kind, id)).filter(entry -> entry.holds(ReadFlag.NORMAL));
+            if (held.isPresent()) {
+                known.put(id, held.get().view(registry).options().get(key));
+            } else {
+                misses.add(id);
+            }
+        }
+        JsonNode fallback = registry.defaultValue(kind, key).orElse(null);
+        Uni<Map<Long, JsonNode>> stored = misses.isEmpty()
+                ? Uni.createFrom().item(Map.of())
+                : Panache.withSession(() -> store.bulk(kind, key, misses));
+        return stored.map(found -> {
+            Map<Long, JsonNode> values = new LinkedHashMap<>();
+            for (Long id : ids) {
+                values.put(id, known.containsKey(id) ? known.get(id) : found.getOrDefault(id, fallback));
+            }
+            return values;
+        });
+    }
+}

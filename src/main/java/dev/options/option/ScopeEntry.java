@@ -1,0 +1,187 @@
+package dev.options.option;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+
+import dev.options.problem.ProblemException;
+import dev.options.problem.ProblemType;
+import dev.options.registry.OptionRegistry;
+import dev.options.scope.Scope;
+import dev.options.store.Changes;
+import dev.options.store.StoredScope;
+
+/**
+ * One scope in one unit of work (MediaWiki's cache entry, per scope): the originals as stored, with
+ * the read flag they were loaded with; the normalized layer (defaults applied), computed once per
+ * originals; and the staged modifications, kept apart and merged over the normalized layer on every
+ * read. Confined to its unit of work's Vert.x context, so it needs no locking.
+ */
+public final class ScopeEntry implements Staging {
+
+    /** Marks an unset in {@link #modifications}; never a value, since JSON null is not one. */
+    private static final JsonNode UNSET = NullNode.getInstance();
+
+    private final Scope scope;
+    private StoredScope originals;
+    private ReadFlag flag;
+    private Map<String, JsonNode> normalized;
+    private final Map<String, JsonNode> modifications = new TreeMap<>();
+    private boolean reset;
+    private boolean writtenInTransaction;
+
+    ScopeEntry(Scope scope) {
+        this.scope = scope;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    /** Whether the originals are held, read with {@code wanted} or a stronger flag. */
+    public boolean holds(ReadFlag wanted) {
+        return originals != null && flag.satisfies(wanted);
+    }
+
+    /** Whether the originals held are those of {@code version}, which identifies a scope's content. */
+    boolean holdsVersion(long version) {
+        return originals != null && originals.version() == version;
+    }
+
+    /** The originals; only while {@link #holds} some flag. */
+    public StoredScope originals() {
+        if (originals == null) {
+            throw new IllegalStateException("scope " + scope.key() + " has not been read in this unit of work");
+        }
+        return originals;
+    }
+
+    public Optional<ReadFlag> flag() {
+        return Optional.ofNullable(flag);
+    }
+
+    void loaded(StoredScope stored, ReadFlag readFlag) {
+        this.originals = stored;
+        this.flag = readFlag;
+        this.normalized = null;
+    }
+
+    /** The originals held were confirmed current under the scope's lock. */
+    void locked() {
+        this.flag = ReadFlag.LOCKING;
+    }
+
+    @Override
+    public void set(String key, JsonNode value) {
+        if (value == null || value.isNull()) {
+            throw new IllegalArgumentException("null is not a value; unset the key instead");
+        }
+        modifications.put(key, value);
+    }
+
+    @Override
+    public void unset(String key) {
+        modifications.put(key, UNSET);
+    }
+
+    @Override
+    public void reset() {
+        modifications.clear();
+        reset = true;
+    }
+
+    public boolean hasModifications() {
+        return reset || !modifications.isEmpty();
+    }
+
+    /** Forgets what was staged. */
+    void discardModifications() {
+        modifications.clear();
+        reset = false;
+    }
+
+    /** The scope as this unit of work sees it: originals, defaults and staged modifications merged. */
+    ScopeView view(OptionRegistry registry) {
+        StoredScope stored = originals();
+        Map<String, JsonNode> defaults = registry.defaults(scope.kind());
+        if (normalized == null) {
+            Map<String, JsonNode> layer = new TreeMap<>(defaults);
+            layer.putAll(stored.options());
+            normalized = layer;
+        }
+        if (!hasModifications()) {
+            return new ScopeView(scope, stored.version(), normalized, stored.options());
+        }
+        Map<String, JsonNode> staged = merged(stored.options());
+        Map<String, JsonNode> effective = new TreeMap<>(defaults);
+        effective.putAll(staged);
+        return new ScopeView(scope, stored.version(), effective, staged);
+    }
+
+    private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
+        Map<String, JsonNode> result = reset ? new TreeMap<>() : new TreeMap<>(base);
+        modifications.forEach((key, value) -> {
+            if (value == UNSET) {
+                result.remove(key);
+            } else {
+                result.put(key, value);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * What saving the staged modifications changes in the stored rows: nothing for a value equal to
+     * the one stored, a delete for a value equal to its default or an unset of a stored key.
+     *
+     * @throws ProblemException {@code 422 too-many-keys} when the scope would hold more than
+     *     {@code maxKeys} stored options (a scope already over a lowered limit may still shrink)
+     */
+    Changes diff(OptionRegistry registry, int maxKeys) {
+        Map<String, JsonNode> before = originals().options();
+        Map<String, JsonNode> after = merged(before);
+        after.entrySet().removeIf(e -> registry.defaultValue(scope.kind(), e.getKey())
+                .filter(e.getValue()::equals)
+                .isPresent());
+        if (after.size() > maxKeys && after.size() > before.size()) {
+            throw new ProblemException(ProblemType.TOO_MANY_KEYS,
+                    "a scope holds at most " + maxKeys + " stored options; this write would make it " + after.size());
+        }
+        Map<String, JsonNode> upserts = new TreeMap<>();
+        after.forEach((key, value) -> {
+            if (!value.equals(before.get(key))) {
+                upserts.put(key, value);
+            }
+        });
+        Set<String> deletes = new TreeSet<>(before.keySet());
+        deletes.removeAll(after.keySet());
+        return new Changes(upserts, deletes);
+    }
+
+    /** The save wrote {@code next} in the current transaction, which still holds the scope's lock. */
+    void saved(StoredScope next) {
+        loaded(next, ReadFlag.LOCKING);
+        discardModifications();
+        writtenInTransaction = true;
+    }
+
+    /**
+     * The transaction ended: the lock is gone, so originals read under it are now merely the latest;
+     * originals this transaction wrote are forgotten if it rolled back, since they were never stored.
+     */
+    void transactionEnded(boolean committed) {
+        if (writtenInTransaction && !committed) {
+            originals = null;
+            flag = null;
+            normalized = null;
+        } else if (flag == ReadFlag.LOCKING) {
+            flag = ReadFlag.LATEST;
+        }
+        writtenInTransaction = false;
+    }
+}

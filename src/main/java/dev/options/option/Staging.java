@@ -1,0 +1,16 @@
+package dev.options.option;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Modifications staged for one scope, kept apart from its originals until saved. */
+public interface Staging {
+
+    /** Sets {@code key} to {@code value} (canonical, validated). */
+    void set(String key, JsonNode value);
+
+    /** Unsets {@code key}: its default applies again. */
+    void unset(String key);
+
+    /** Unsets every stored key of the scope, and forgets what was staged before. */
+    void reset();
+}

@@ -1,0 +1,54 @@
+package dev.options.option;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
+
+/**
+ * The request-local cache: every scope one unit of work (one HTTP request) has read or staged, by
+ * scope key. It lives on the request's Vert.x duplicated context and dies with it, so nothing in it is
+ * ever visible to another request; see {@link dev.options.cache.RequestCache}.
+ */
+public final class UnitOfWork {
+
+    private final Map<ScopeKey, ScopeEntry> entries = new HashMap<>();
+    private int statements;
+    private boolean inTransaction;
+
+    /** The entry of {@code scope}, created empty on first use. */
+    public ScopeEntry entry(Scope scope) {
+        return entries.computeIfAbsent(scope.key(), key -> new ScopeEntry(scope));
+    }
+
+    public Optional<ScopeEntry> find(Scope scope) {
+        return Optional.ofNullable(entries.get(scope.key()));
+    }
+
+    /** SQL statements this unit of work has sent to Postgres. */
+    public int statements() {
+        return statements;
+    }
+
+    public void countStatement() {
+        statements++;
+    }
+
+    boolean inTransaction() {
+        return inTransaction;
+    }
+
+    void beginTransaction() {
+        if (inTransaction) {
+            throw new IllegalStateException("a transaction is already open in this unit of work");
+        }
+        inTransaction = true;
+    }
+
+    void endTransaction(boolean committed) {
+        inTransaction = false;
+        entries.values().forEach(entry -> entry.transactionEnded(committed));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.options.rest;
+
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+
+/** Tells a database that cannot be reached from a database that refused a statement. */
+final class DatabaseFailures {
+
+    private DatabaseFailures() {
+    }
+
+    /**
+     * Whether {@code failure} means Postgres is unreachable or not accepting work right now (refused
+     * or lost connections, shutdown, too many connections, a pool that could not get one in time): a
+     * retry later may succeed, so the answer is 503.
+     */
+    static boolean unavailable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException
+                    || cause instanceof ClosedConnectionException
+                    || cause instanceof TimeoutException) {
+                return true;
+            }
+            if (cause instanceof PgException pg && pg.getSqlState() != null) {
+                String state = pg.getSqlState();
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+                    return true;
+                }
+            }
+            String name = cause.getClass().getName();
+            String message = String.valueOf(cause.getMessage());
+            if (name.startsWith("io.vertx") && (message.contains("Connection refused")
+                    || message.contains("Connection reset") || message.contains("Connection is closed")
+                    || message.contains("Timeout") || message.contains("Failed to read"))) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The SQLSTATE of the first Postgres error in the chain, or null. */
+    static String sqlState(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PgException pg) {
+                return pg.getSqlState();
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return null;
+    }
+}

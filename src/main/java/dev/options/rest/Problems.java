@@ -1,0 +1,32 @@
+package dev.options.rest;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.options.option.OptionJson;
+import dev.options.problem.ProblemType;
+
+/** The one error shape: RFC 9457 problem details, {@code application/problem+json}. */
+final class Problems {
+
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    private Problems() {
+    }
+
+    static byte[] body(ProblemType type, int status, String detail, String instance, Map<String, Object> extensions) {
+        ObjectNode problem = OptionJson.MAPPER.createObjectNode();
+        problem.put("type", type.uri());
+        problem.put("title", type.title());
+        problem.put("status", status);
+        if (detail != null) {
+            problem.put("detail", detail);
+        }
+        if (instance != null) {
+            problem.put("instance", instance);
+        }
+        extensions.forEach((name, value) -> problem.set(name, OptionJson.MAPPER.valueToTree(value)));
+        return OptionJson.write(problem);
+    }
+}

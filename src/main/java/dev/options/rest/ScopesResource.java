@@ -1,0 +1,121 @@
+package dev.options.rest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+import dev.options.config.OptionsConfig;
+import dev.options.option.OptionKeys;
+import dev.options.option.OptionService;
+import dev.options.problem.ProblemException;
+import dev.options.problem.ProblemType;
+import dev.options.scope.Scope;
+import dev.options.scope.ScopeKind;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The five scope kinds' base paths, each handing its requests to a {@link ScopeOptionsResource} for
+ * the scope its path names, and the bulk reads of one key across many scopes.
+ */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class ScopesResource {
+
+    private final OptionService service;
+    private final OptionsConfig config;
+
+    public ScopesResource(OptionService service, OptionsConfig config) {
+        this.service = service;
+        this.config = config;
+    }
+
+    @Path("organizations/{organizationId}/options")
+    public ScopeOptionsResource organization(@PathParam("organizationId") String organizationId) {
+        return scope(Scope.organization(Ids.parse("organizationId", organizationId)));
+    }
+
+    @Path("projects/{projectId}/options")
+    public ScopeOptionsResource project(@PathParam("projectId") String projectId) {
+        return scope(Scope.project(Ids.parse("projectId", projectId)));
+    }
+
+    @Path("users/{userId}/options")
+    public ScopeOptionsResource user(@PathParam("userId") String userId) {
+        return scope(Scope.user(Ids.parse("userId", userId)));
+    }
+
+    @Path("users/{userId}/projects/{projectId}/options")
+    public ScopeOptionsResource userInProject(@PathParam("userId") String userId,
+            @PathParam("projectId") String projectId) {
+        return scope(Scope.userInProject(Ids.parse("userId", userId), Ids.parse("projectId", projectId)));
+    }
+
+    @Path("users/{userId}/organizations/{organizationId}/options")
+    public ScopeOptionsResource userInOrganization(@PathParam("userId") String userId,
+            @PathParam("organizationId") String organizationId) {
+        return scope(Scope.userInOrganization(Ids.parse("userId", userId), Ids.parse("organizationId", organizationId)));
+    }
+
+    private ScopeOptionsResource scope(Scope scope) {
+        return new ScopeOptionsResource(scope, service);
+    }
+
+    @GET
+    @Path("organizations/options/{key}")
+    @Operation(summary = "Read one option across organizations")
+    public Uni<Response> organizationsBulk(@PathParam("key") String key,
+            @Parameter(description = "comma-separated organization ids, at most 1000") @QueryParam("ids") List<String> ids) {
+        return bulk(ScopeKind.ORGANIZATION, key, ids);
+    }
+
+    @GET
+    @Path("projects/options/{key}")
+    @Operation(summary = "Read one option across projects")
+    public Uni<Response> projectsBulk(@PathParam("key") String key,
+            @Parameter(description = "comma-separated project ids, at most 1000") @QueryParam("ids") List<String> ids) {
+        return bulk(ScopeKind.PROJECT, key, ids);
+    }
+
+    @GET
+    @Path("users/options/{key}")
+    @Operation(summary = "Read one option across users (their user-level scopes)")
+    public Uni<Response> usersBulk(@PathParam("key") String key,
+            @Parameter(description = "comma-separated user ids, at most 1000") @QueryParam("ids") List<String> ids) {
+        return bulk(ScopeKind.USER, key, ids);
+    }
+
+    private Uni<Response> bulk(ScopeKind kind, String key, List<String> idParameters) {
+        OptionKeys.require(key);
+        List<Long> ids = bulkIds(idParameters);
+        return service.bulk(kind, key, ids).map(values -> Documents.bulk(key, values));
+    }
+
+    private List<Long> bulkIds(List<String> parameters) {
+        int max = config.limits().maxBulkIds();
+        List<Long> ids = new ArrayList<>();
+        if (parameters != null) {
+            for (String parameter : parameters) {
+                for (String part : parameter.split(",", -1)) {
+                    if (ids.size() == max) {
+                        throw new ProblemException(ProblemType.INVALID_PARAMETER, "ids may name at most " + max + " scopes");
+                    }
+                    ids.add(Ids.parse("each of ids", part.trim()));
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            throw new ProblemException(ProblemType.INVALID_PARAMETER, "ids must name at least one scope, as ids=1,2,3");
+        }
+        return ids;
+    }
+}

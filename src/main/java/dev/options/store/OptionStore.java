@@ -1,0 +1,157 @@
+package dev.options.store;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.options.cache.RequestCache;
+import dev.options.option.OptionJson;
+import dev.options.scope.Scope;
+import dev.options.scope.ScopeKind;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Postgres, the source of truth, for all three option models through one set of generated
+ * statements. Every method runs on the current Hibernate Reactive session (the caller opens it, with
+ * a transaction where the method says so) and issues its statements in sequence.
+ *
+ * <p>Every statement is counted, per unit of work and in the {@code options.store.statements} meter,
+ * which is how the "one query per scope per request" promise is checked.
+ */
+@ApplicationScoped
+public class OptionStore {
+
+    private static final String LOCK = "SELECT version FROM option_scopes WHERE scope_key = ?1 FOR NO KEY UPDATE";
+    private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES (?1, 0)"
+            + " ON CONFLICT (scope_key) DO NOTHING RETURNING version";
+
+    private final Counter reads;
+    private final Counter locks;
+    private final Counter writes;
+
+    public OptionStore(MeterRegistry meters) {
+        this.reads = statements(meters, "read");
+        this.locks = statements(meters, "lock");
+        this.writes = statements(meters, "write");
+    }
+
+    private static Counter statements(MeterRegistry meters, String kind) {
+        return Counter.builder("options.store.statements")
+                .description("SQL statements sent to Postgres")
+                .tag("kind", kind)
+                .register(meters);
+    }
+
+    /** The scope's version and stored options, in one statement; needs a session. */
+    public Uni<StoredScope> load(Scope scope) {
+        ScopeSql sql = ScopeSql.of(scope.kind());
+        return Panache.getSession()
+                .chain(session -> bindScope(session.<Object[]>createNativeQuery(sql.load()), scope)
+                        .getResultList())
+                .invoke(() -> count(reads))
+                .map(OptionStore::toStoredScope);
+    }
+
+    private static StoredScope toStoredScope(List<Object[]> rows) {
+        long version = ((Number) rows.get(0)[0]).longValue();
+        Map<String, JsonNode> options = new TreeMap<>();
+        for (Object[] row : rows) {
+            if (row[1] != null) {
+                options.put((String) row[1], OptionJson.parseStored((String) row[2]));
+            }
+        }
+        return new StoredScope(version, options);
+    }
+
+    /**
+     * Locks the scope's row until the transaction ends, creating it (at version 0) on first use, and
+     * answers the scope's version. Serializes all writers of one scope, including those that only add
+     * keys. Needs a transaction.
+     */
+    public Uni<Long> lock(Scope scope) {
+        String key = scope.key().value();
+        return Panache.getSession().chain(session -> lockRow(session, key)
+                .chain(version -> version != null
+                        ? Uni.createFrom().item(version)
+                        : createRow(session, key).chain(created -> created != null
+                                ? Uni.createFrom().item(created)
+                                : lockRow(session, key))));
+    }
+
+    private Uni<Long> lockRow(Mutiny.Session session, String key) {
+        return session.createNativeQuery(LOCK, Long.class)
+                .setParameter(1, key)
+                .getSingleResultOrNull()
+                .invoke(() -> count(locks));
+    }
+
+    /** The new row's version, or null when another transaction created it first (then it is committed). */
+    private Uni<Long> createRow(Mutiny.Session session, String key) {
+        return session.createNativeQuery(CREATE, Long.class)
+                .setParameter(1, key)
+                .getSingleResultOrNull()
+                .invoke(() -> count(locks));
+    }
+
+    /**
+     * Applies {@code changes} to the scope, sets its version to {@code version} and records the change
+     * in the outbox, all in one statement. Needs a transaction that holds the scope's lock.
+     */
+    public Uni<Void> write(Scope scope, long version, Changes changes) {
+        ScopeSql sql = ScopeSql.of(scope.kind());
+        int next = ScopeSql.firstFreeParameter(scope.kind());
+        return Panache.getSession()
+                .chain(session -> bindScope(session.createNativeQuery(sql.write()), scope)
+                        .setParameter(next, OptionJson.text(OptionJson.object(changes.upserts())))
+                        .setParameter(next + 1, OptionJson.text(changes.deletes()))
+                        .setParameter(next + 2, version)
+                        .setParameter(next + 3, OptionJson.text(changes.keys()))
+                        .executeUpdate())
+                .invoke(() -> count(writes))
+                .replaceWithVoid();
+    }
+
+    /**
+     * The stored value of {@code key} in each of the single-identifier scopes of {@code kind} named by
+     * {@code ids}, in one statement; absent where nothing is stored. Needs a session.
+     */
+    public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
+        return Panache.getSession()
+                .chain(session -> session.<Object[]>createNativeQuery(ScopeSql.of(kind).bulk())
+                        .setParameter(1, key)
+                        .setParameter(2, ids.toArray(new Long[0]))
+                        .getResultList())
+                .invoke(() -> count(reads))
+                .map(rows -> {
+                    Map<Long, JsonNode> values = new HashMap<>();
+                    for (Object[] row : rows) {
+                        values.put(((Number) row[0]).longValue(), OptionJson.parseStored((String) row[1]));
+                    }
+                    return values;
+                });
+    }
+
+    private static <Q extends Mutiny.AbstractQuery> Q bindScope(Q query, Scope scope) {
+        query.setParameter(1, scope.key().value());
+        List<Long> ids = scope.ids();
+        for (int i = 0; i < ids.size(); i++) {
+            query.setParameter(i + 2, ids.get(i));
+        }
+        return query;
+    }
+
+    private static void count(Counter counter) {
+        counter.increment();
+        RequestCache.countStatement();
+    }
+}

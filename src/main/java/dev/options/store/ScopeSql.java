@@ -1,0 +1,95 @@
+package dev.options.store;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.options.scope.OptionModel;
+import dev.options.scope.ScopeKind;
+
+/**
+ * The SQL of one scope kind, generated once from its model and columns so that the three models
+ * share one store and none has a copy of the logic. Parameter {@code ?1} is always the scope key and
+ * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
+ */
+record ScopeSql(String load, String write, String bulk) {
+
+    private static final Map<ScopeKind, ScopeSql> BY_KIND = new EnumMap<>(ScopeKind.class);
+
+    static {
+        for (ScopeKind kind : ScopeKind.values()) {
+            BY_KIND.put(kind, generate(kind));
+        }
+    }
+
+    static ScopeSql of(ScopeKind kind) {
+        return BY_KIND.get(kind);
+    }
+
+    /** Index of the first parameter after the scope key and identifiers. */
+    static int firstFreeParameter(ScopeKind kind) {
+        return kind.idColumns().size() + 2;
+    }
+
+    private static ScopeSql generate(ScopeKind kind) {
+        OptionModel model = kind.model();
+        String table = model.table();
+        int next = firstFreeParameter(kind);
+        int upserts = next;
+        int deletes = next + 1;
+        int version = next + 2;
+        int keys = next + 3;
+
+        // JSON parameters are bound as text and parsed by Postgres: bound as jsonb, the reactive client
+        // would encode a Java string as a JSON string scalar.
+        // One statement: the version of the scope (0 when never written) and its rows, from one
+        // snapshot, so the version always describes exactly the rows returned with it.
+        String load = "SELECT s.version, o.key, cast(o.value AS text) FROM"
+                + " (SELECT coalesce((SELECT version FROM option_scopes WHERE scope_key = ?1), 0) AS version) s"
+                + " LEFT JOIN " + table + " o ON " + matches(kind, "o.")
+                + " ORDER BY o.key";
+
+        List<String> insertValues = new ArrayList<>();
+        for (String column : model.scopeColumns()) {
+            int index = kind.idColumns().indexOf(column);
+            insertValues.add(index >= 0 ? "cast(?" + (index + 2) + " AS bigint)" : "cast(NULL AS bigint)");
+        }
+        String columns = String.join(", ", model.scopeColumns());
+        // One statement for the whole save: upserts, deletes, the version bump and the outbox row.
+        String write = "WITH upserted AS ("
+                + "INSERT INTO " + table + " (" + columns + ", key, value)"
+                + " SELECT " + String.join(", ", insertValues) + ", e.key, e.value"
+                + " FROM jsonb_each(cast(cast(?" + upserts + " AS text) AS jsonb)) AS e"
+                + " ON CONFLICT (" + columns + ", key) DO UPDATE SET value = excluded.value, updated_at = now()"
+                + "), deleted AS ("
+                + "DELETE FROM " + table + " o WHERE " + matches(kind, "o.")
+                + " AND o.key IN (SELECT jsonb_array_elements_text(cast(cast(?" + deletes + " AS text) AS jsonb)))"
+                + "), bumped AS ("
+                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
+                + " WHERE scope_key = ?1"
+                + ") INSERT INTO option_outbox (scope_key, version, keys)"
+                + " VALUES (?1, cast(?" + version + " AS bigint), cast(cast(?" + keys + " AS text) AS jsonb))";
+
+        String bulk = null;
+        if (kind.singleId()) {
+            String idColumn = kind.idColumns().get(0);
+            bulk = "SELECT o." + idColumn + ", cast(o.value AS text) FROM " + table + " o"
+                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
+                    + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
+        }
+        return new ScopeSql(load, write, bulk);
+    }
+
+    /** The condition that selects exactly this kind's rows of one scope. */
+    private static String matches(ScopeKind kind, String alias) {
+        List<String> conditions = new ArrayList<>();
+        List<String> idColumns = kind.idColumns();
+        for (int i = 0; i < idColumns.size(); i++) {
+            conditions.add(alias + idColumns.get(i) + " = cast(?" + (i + 2) + " AS bigint)");
+        }
+        kind.nullColumns().forEach(c -> conditions.add(alias + c + " IS NULL"));
+        return String.join(" AND ", conditions);
+    }
+}
