@@ -25,7 +25,7 @@ public final class Http {
         this.base = base;
     }
 
-    public record Answer(int status, String etag, String body) {
+    public record Answer(int status, String etag, String contentType, String body) {
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -36,6 +36,10 @@ public final class Http {
     }
 
     public Answer send(String method, String path, String contentType, String body, String... headers) {
+        return sendBytes(method, path, contentType, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8), headers);
+    }
+
+    public Answer sendBytes(String method, String path, String contentType, byte[] body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
         if (contentType != null) {
             request.header("Content-Type", contentType);
@@ -43,10 +47,11 @@ public final class Http {
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return new Answer(response.statusCode(), response.headers().firstValue("ETag").orElse(null), response.body());
+            return new Answer(response.statusCode(), response.headers().firstValue("ETag").orElse(null),
+                    response.headers().firstValue("Content-Type").orElse(null), response.body());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {

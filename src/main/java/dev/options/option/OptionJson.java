@@ -71,6 +71,9 @@ public final class OptionJson {
         if (body == null || body.length == 0) {
             throw new ProblemException(ProblemType.MALFORMED_JSON, "the request body is empty; it must be a JSON value");
         }
+        if (notUtf8(body)) {
+            throw new ProblemException(ProblemType.MALFORMED_JSON, "the request body must be JSON in UTF-8");
+        }
         try {
             JsonNode node = MAPPER.readTree(body);
             if (node == null || node.isMissingNode()) {
@@ -82,6 +85,15 @@ public final class OptionJson {
         } catch (IOException e) {
             throw new ProblemException(ProblemType.MALFORMED_JSON, "the request body could not be read as JSON");
         }
+    }
+
+    /**
+     * Whether the body starts like UTF-16 or UTF-32 (a byte-order mark or a NUL among the first
+     * bytes), which the parser would otherwise detect and accept; JSON between systems is UTF-8.
+     */
+    private static boolean notUtf8(byte[] body) {
+        int first = body[0] & 0xFF;
+        return first == 0x00 || first == 0xFE || first == 0xFF || (body.length > 1 && body[1] == 0);
     }
 
     /** Parses a value as Postgres returned it ({@code jsonb} as text): trusted, already canonical. */

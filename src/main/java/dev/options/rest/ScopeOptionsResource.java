@@ -9,6 +9,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -95,8 +97,10 @@ public class ScopeOptionsResource {
     public Uni<Response> put(
             @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             byte[] body) {
         OptionKeys.require(key);
+        requireContentType(contentType);
         JsonNode value = service.validated(OptionJson.parseBody(body));
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return service.update(scope, precondition, (current, staging) -> staging.set(key, value))
@@ -122,7 +126,9 @@ public class ScopeOptionsResource {
                     + " member merges into an object value recursively. All of it or none of it.")
     public Uni<Response> patch(
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             byte[] body) {
+        requireContentType(contentType);
         JsonNode patch = OptionJson.parseBody(body);
         if (!patch.isObject()) {
             throw new ProblemException(ProblemType.INVALID_VALUE, "a merge patch of a scope must be a JSON object of option keys");
@@ -154,6 +160,22 @@ public class ScopeOptionsResource {
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return service.update(scope, precondition, (current, staging) -> staging.reset())
                 .map(view -> Documents.scope(view, false));
+    }
+
+    @PUT
+    @Operation(hidden = true)
+    public Uni<Response> replaceScope() {
+        // a scope is changed by key or by merge patch; replacing it whole is not part of the contract
+        throw new NotAllowedException("a scope is changed by key or by merge patch",
+                new String[] { HttpMethod.GET, HttpMethod.PATCH, HttpMethod.DELETE });
+    }
+
+    /** A body without a media type is not taken for JSON: 415, like any other media type. */
+    private static void requireContentType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                    "send the body as application/json (or application/merge-patch+json to PATCH)");
+        }
     }
 
     private static boolean excludeDefaults(String defaults) {
