@@ -161,7 +161,14 @@ public class OptionService {
                 .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null));
     }
 
+    /**
+     * Holds the scope's lock and its current originals. Costs nothing when this transaction already
+     * read the scope with LOCKING; re-reads nothing when the held originals are the locked version.
+     */
     private Uni<Long> lockAndLoad(ScopeEntry entry) {
+        if (entry.holds(ReadFlag.LOCKING)) {
+            return Uni.createFrom().item(entry.originals().version());
+        }
         return store.lock(entry.scope()).chain(version -> {
             if (entry.holdsVersion(version)) {
                 entry.locked();
