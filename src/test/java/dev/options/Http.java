@@ -25,7 +25,12 @@ public final class Http {
         this.base = base;
     }
 
-    public record Answer(int status, String etag, String contentType, String body) {
+    public record Answer(int status, String etag, String contentType, String body, java.net.http.HttpHeaders headers) {
+
+        public String header(String name) {
+            return headers == null ? null : headers.firstValue(name).orElse(null);
+        }
+
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -51,7 +56,7 @@ public final class Http {
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.headers().firstValue("ETag").orElse(null),
-                    response.headers().firstValue("Content-Type").orElse(null), response.body());
+                    response.headers().firstValue("Content-Type").orElse(null), response.body(), response.headers());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {
