@@ -1,6 +1,6 @@
 package dev.options.config;
 
-import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -12,11 +12,8 @@ public interface OptionsConfig {
     /** What clients may store and send. */
     Limits limits();
 
-    /**
-     * Default values of keys that have no stored value, as JSON text per key (for example
-     * {@code options.defaults."language"="en"}); applied to every scope kind on every read path.
-     */
-    Map<String, String> defaults();
+    /** The registry of option definitions. */
+    Registry registry();
 
     /** Seconds a client is told to wait ({@code Retry-After}) when Postgres is unreachable for a write. */
     @WithDefault("2")
@@ -41,6 +38,18 @@ public interface OptionsConfig {
         /** Most scope identifiers in one bulk read; more answers 400. */
         @WithDefault("1000")
         int maxBulkIds();
+    }
+
+    interface Registry {
+        /**
+         * The registry file (YAML): a file path, or {@code classpath:name}. None: no definitions, every
+         * key untyped and without default.
+         */
+        Optional<String> path();
+
+        /** Reject keys the registry does not define (422) instead of storing them untyped. */
+        @WithDefault("false")
+        boolean strict();
     }
 
     interface Database {

@@ -6,7 +6,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -83,9 +85,10 @@ public class OptionService {
         return read(scope, flag).map(view -> Optional.ofNullable(view.options().get(key)));
     }
 
-    /** Stages {@code key = value} in this unit of work; {@link #save} stores it. */
+    /** Stages {@code key = value} in this unit of work, checked and normalized; {@link #save} stores it. */
     public void set(Scope scope, String key, JsonNode value) {
-        RequestCache.unitOfWork().entry(scope).set(OptionKeys.require(key), validated(value));
+        JsonNode checked = validated(scope.kind(), key, value);
+        RequestCache.unitOfWork().entry(scope).set(key, checked);
     }
 
     /** Stages an unset of {@code key}; {@link #save} stores it. */
@@ -104,22 +107,48 @@ public class OptionService {
     }
 
     /**
-     * A value fit to store: not JSON null, canonical, within the size limit.
-     *
-     * @throws ProblemException 400, 413 or 422 otherwise
+     * A value fit to store in scopes of {@code kind}: see {@link #validatedAll}.
      */
-    public JsonNode validated(JsonNode value) {
-        if (value == null || value.isNull() || value.isMissingNode()) {
-            throw new ProblemException(ProblemType.NULL_VALUE, "an option value may be any JSON value except null");
-        }
-        JsonNode canonical = OptionJson.canonical(value);
-        int size = OptionJson.write(canonical).length;
+    public JsonNode validated(ScopeKind kind, String key, JsonNode value) {
+        return validatedAll(kind, Map.of(key, value)).get(key);
+    }
+
+    /**
+     * Values fit to store in scopes of {@code kind}, normalized: valid keys, no JSON null, canonical
+     * JSON, within the size limit, and satisfying their definitions.
+     *
+     * @throws ProblemException 400 for a bad key or a null, 413 for a value too large, 422
+     *     {@code unstorable-value}, or 422 {@code invalid-option} listing every key that fails its
+     *     definition (in {@code errors}, each with its reason)
+     */
+    public Map<String, JsonNode> validatedAll(ScopeKind kind, Map<String, JsonNode> values) {
+        Map<String, JsonNode> result = new LinkedHashMap<>();
+        List<Map<String, String>> errors = new ArrayList<>();
         int max = config.limits().maxValueBytes();
-        if (size > max) {
-            throw new ProblemException(ProblemType.VALUE_TOO_LARGE,
-                    "an option value may take at most " + max + " bytes as JSON; this one takes " + size);
+        for (Map.Entry<String, JsonNode> entry : values.entrySet()) {
+            String key = OptionKeys.require(entry.getKey());
+            JsonNode value = entry.getValue();
+            if (value == null || value.isNull() || value.isMissingNode()) {
+                throw new ProblemException(ProblemType.NULL_VALUE, "an option value may be any JSON value except null");
+            }
+            OptionRegistry.Checked checked = registry.check(kind, key, OptionJson.canonical(value));
+            if (!checked.valid()) {
+                errors.add(Map.of("key", key, "reason", String.join("; ", checked.reasons())));
+                continue;
+            }
+            int size = OptionJson.write(checked.value()).length;
+            if (size > max) {
+                throw new ProblemException(ProblemType.VALUE_TOO_LARGE,
+                        "an option value may take at most " + max + " bytes as JSON; " + key + " takes " + size);
+            }
+            result.put(key, checked.value());
         }
-        return canonical;
+        if (!errors.isEmpty()) {
+            String keys = errors.stream().map(e -> e.get("key")).collect(Collectors.joining(", "));
+            throw new ProblemException(ProblemType.INVALID_OPTION,
+                    "options that fail their definitions: " + keys, Map.of("errors", errors));
+        }
+        return result;
     }
 
     /** Saves what is staged for the scope: {@link #update} with no further edit. */
@@ -231,9 +260,61 @@ public class OptionService {
         return stored.map(found -> {
             Map<Long, JsonNode> values = new LinkedHashMap<>();
             for (Long id : ids) {
-                values.put(id, known.containsKey(id) ? known.get(id) : found.getOrDefault(id, fallback));
+                JsonNode value = found.get(id);
+                values.put(id, known.containsKey(id) ? known.get(id)
+                        : value != null ? registry.normalizeStored(key, value) : fallback);
             }
             return values;
         });
+    }
+
+    /**
+     * A scope with what it inherits, for a client that wants the options in force: defaults, under
+     * the user's own scope (for a user narrowed to a project or an organization, keys that apply to
+     * the narrowed kind), under the scope's own values; and where each value comes from.
+     */
+    public Uni<InheritedView> inherited(Scope scope, ReadFlag flag) {
+        Optional<Scope> parent = parentOf(scope);
+        return read(scope, flag).chain(own -> parent.isEmpty()
+                ? Uni.createFrom().item(inherit(own, Optional.empty()))
+                : read(parent.get(), flag).map(user -> inherit(own, Optional.of(user))));
+    }
+
+    /** A scope's options in force and their sources ({@code default}, {@code user}, {@code project}, {@code organization}). */
+    public record InheritedView(ScopeView own, Optional<ScopeView> parent, Map<String, JsonNode> options,
+            Map<String, String> sources) {
+    }
+
+    private InheritedView inherit(ScopeView own, Optional<ScopeView> parent) {
+        ScopeKind kind = own.scope().kind();
+        Map<String, JsonNode> options = new TreeMap<>();
+        Map<String, String> sources = new TreeMap<>();
+        registry.defaults(kind).forEach((key, value) -> {
+            options.put(key, value);
+            sources.put(key, "default");
+        });
+        parent.ifPresent(user -> user.stored().forEach((key, value) -> {
+            if (registry.appliesTo(kind, key)) {
+                options.put(key, value);
+                sources.put(key, "user");
+            }
+        }));
+        String ownSource = switch (kind) {
+            case ORGANIZATION, USER_IN_ORGANIZATION -> "organization";
+            case PROJECT, USER_IN_PROJECT -> "project";
+            case USER -> "user";
+        };
+        own.stored().forEach((key, value) -> {
+            options.put(key, value);
+            sources.put(key, ownSource);
+        });
+        return new InheritedView(own, parent, options, sources);
+    }
+
+    private static Optional<Scope> parentOf(Scope scope) {
+        return switch (scope.kind()) {
+            case USER_IN_PROJECT, USER_IN_ORGANIZATION -> Optional.of(Scope.user(scope.ids().get(0)));
+            default -> Optional.empty();
+        };
     }
 }

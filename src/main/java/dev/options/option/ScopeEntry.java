@@ -18,9 +18,10 @@ import dev.options.store.StoredScope;
 
 /**
  * One scope in one unit of work (MediaWiki's cache entry, per scope): the originals as stored, with
- * the read flag they were loaded with; the normalized layer (defaults applied), computed once per
- * originals; and the staged modifications, kept apart and merged over the normalized layer on every
- * read. Confined to its unit of work's Vert.x context, so it needs no locking.
+ * the read flag they were loaded with; the normalized layer (stored values normalized, defaults
+ * applied), computed once per originals and again only when the originals change, from memory; and
+ * the staged modifications, kept apart and merged over the normalized layer on every read. Confined
+ * to its unit of work's Vert.x context, so it needs no locking.
  */
 public final class ScopeEntry implements Staging {
 
@@ -31,6 +32,7 @@ public final class ScopeEntry implements Staging {
     private StoredScope originals;
     private ReadFlag flag;
     private Map<String, JsonNode> normalized;
+    private Map<String, JsonNode> effective;
     private final Map<String, JsonNode> modifications = new TreeMap<>();
     private boolean reset;
     private boolean writtenInTransaction;
@@ -69,6 +71,7 @@ public final class ScopeEntry implements Staging {
         this.originals = stored;
         this.flag = readFlag;
         this.normalized = null;
+        this.effective = null;
     }
 
     /** The originals held were confirmed current under the scope's lock. */
@@ -105,22 +108,28 @@ public final class ScopeEntry implements Staging {
         reset = false;
     }
 
-    /** The scope as this unit of work sees it: originals, defaults and staged modifications merged. */
+    /**
+     * The scope as this unit of work sees it: the normalized layer (stored values normalized, with
+     * defaults under them), computed once per originals, and the staged modifications merged over it.
+     */
     ScopeView view(OptionRegistry registry) {
         StoredScope stored = originals();
         Map<String, JsonNode> defaults = registry.defaults(scope.kind());
         if (normalized == null) {
-            Map<String, JsonNode> layer = new TreeMap<>(defaults);
-            layer.putAll(stored.options());
+            Map<String, JsonNode> layer = new TreeMap<>();
+            stored.options().forEach((key, value) -> layer.put(key, registry.normalizeStored(key, value)));
             normalized = layer;
+            Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
+            withDefaults.putAll(layer);
+            effective = withDefaults;
         }
         if (!hasModifications()) {
-            return new ScopeView(scope, stored.version(), normalized, stored.options());
+            return new ScopeView(scope, stored.version(), effective, normalized);
         }
-        Map<String, JsonNode> staged = merged(stored.options());
-        Map<String, JsonNode> effective = new TreeMap<>(defaults);
-        effective.putAll(staged);
-        return new ScopeView(scope, stored.version(), effective, staged);
+        Map<String, JsonNode> staged = merged(normalized);
+        Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
+        withDefaults.putAll(staged);
+        return new ScopeView(scope, stored.version(), withDefaults, staged);
     }
 
     private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
@@ -137,17 +146,25 @@ public final class ScopeEntry implements Staging {
 
     /**
      * What saving the staged modifications changes in the stored rows: nothing for a value equal to
-     * the one stored, a delete for a value equal to its default or an unset of a stored key.
+     * the one stored; a delete for an unset of a stored key, or for a value set equal to its default
+     * (unless the key pins defaults). Rows the modifications do not name are left as they are.
      *
      * @throws ProblemException {@code 422 too-many-keys} when the scope would hold more than
      *     {@code maxKeys} stored options (a scope already over a lowered limit may still shrink)
      */
     Changes diff(OptionRegistry registry, int maxKeys) {
         Map<String, JsonNode> before = originals().options();
-        Map<String, JsonNode> after = merged(before);
-        after.entrySet().removeIf(e -> registry.defaultValue(scope.kind(), e.getKey())
-                .filter(e.getValue()::equals)
-                .isPresent());
+        Map<String, JsonNode> after = reset ? new TreeMap<>() : new TreeMap<>(before);
+        modifications.forEach((key, value) -> {
+            boolean isDefault = value != UNSET
+                    && !registry.pinsDefaults(key)
+                    && registry.defaultValue(scope.kind(), key).filter(value::equals).isPresent();
+            if (value == UNSET || isDefault) {
+                after.remove(key);
+            } else {
+                after.put(key, value);
+            }
+        });
         if (after.size() > maxKeys && after.size() > before.size()) {
             throw new ProblemException(ProblemType.TOO_MANY_KEYS,
                     "a scope holds at most " + maxKeys + " stored options; this write would make it " + after.size());
@@ -179,6 +196,7 @@ public final class ScopeEntry implements Staging {
             originals = null;
             flag = null;
             normalized = null;
+            effective = null;
         } else if (flag == ReadFlag.LOCKING) {
             flag = ReadFlag.LATEST;
         }

@@ -15,6 +15,7 @@ public enum ProblemType {
     BAD_REQUEST(400, "bad-request", "Bad request"),
     UNKNOWN_OPTION(404, "unknown-option", "Unknown option"),
     NOT_FOUND(404, "not-found", "Not found"),
+    UNKNOWN_DEFINITION(404, "unknown-definition", "Unknown definition"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
     NOT_ACCEPTABLE(406, "not-acceptable", "Not acceptable"),
     VERSION_MISMATCH(412, "version-mismatch", "Version does not match"),
@@ -22,6 +23,7 @@ public enum ProblemType {
     VALUE_TOO_LARGE(413, "value-too-large", "Option value too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
     TOO_MANY_KEYS(422, "too-many-keys", "Too many options in one scope"),
+    INVALID_OPTION(422, "invalid-option", "Option fails its definition"),
     UNSTORABLE_VALUE(422, "unstorable-value", "Option value cannot be stored"),
     DATABASE_UNAVAILABLE(503, "database-unavailable", "Database unavailable"),
     INTERNAL(500, "internal-error", "Internal error");

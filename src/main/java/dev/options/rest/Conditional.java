@@ -56,6 +56,22 @@ final class Conditional {
         return false;
     }
 
+    /** Whether a read's {@code If-None-Match} names the opaque entity tag {@code etag}; weak comparison. */
+    static boolean noneMatchNamesTag(String header, String etag) {
+        if (header == null) {
+            return false;
+        }
+        if (header.trim().equals("*")) {
+            return true;
+        }
+        for (String tag : tags("If-None-Match", header)) {
+            if ((tag.startsWith("W/") ? tag.substring(2) : tag).equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code Cache-Control: no-cache} (or {@code Pragma: no-cache}) asks for the primary: LATEST. */
     static ReadFlag readFlag(String cacheControl, String pragma) {
         if (hasDirective(cacheControl, "no-cache") || hasDirective(pragma, "no-cache")) {

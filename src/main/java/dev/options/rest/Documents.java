@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.options.option.OptionJson;
+import dev.options.option.OptionService;
 import dev.options.option.ScopeView;
 
 /** The service's JSON answers, serialized by hand so that numbers keep their exact text. */
@@ -31,9 +32,31 @@ final class Documents {
         return json(OptionJson.write(value), version);
     }
 
-    /** {@code 304} for a read whose {@code If-None-Match} names the current version. */
-    static Response notModified(long version) {
-        return Response.notModified().header(HttpHeaders.ETAG, Conditional.etag(version)).build();
+    /** {@code 304} for a read whose {@code If-None-Match} names the current entity tag. */
+    static Response notModified(String etag) {
+        return Response.notModified().header(HttpHeaders.ETAG, etag).build();
+    }
+
+    /**
+     * The entity tag of an inherited view: the scope's version, and for a narrowed user scope also
+     * the user scope's ({@code "3.5"}), since a change to either changes the view.
+     */
+    static String inheritedEtag(OptionService.InheritedView view) {
+        return view.parent()
+                .map(user -> "\"" + view.own().version() + "." + user.version() + "\"")
+                .orElse(Conditional.etag(view.own().version()));
+    }
+
+    /** {@code 200} with the options in force and where each comes from. */
+    static Response inherited(OptionService.InheritedView view, String etag) {
+        ObjectNode document = OptionJson.MAPPER.createObjectNode();
+        document.put("version", view.own().version());
+        document.set("options", OptionJson.object(view.options()));
+        ObjectNode sources = document.putObject("sources");
+        view.sources().forEach(sources::put);
+        return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE)
+                .header(HttpHeaders.ETAG, etag)
+                .build();
     }
 
     /** {@code 200} with one key's effective value in many scopes, by identifier. */

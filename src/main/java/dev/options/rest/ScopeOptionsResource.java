@@ -2,6 +2,7 @@ package dev.options.rest;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,16 +57,30 @@ public class ScopeOptionsResource {
 
     @GET
     @Operation(summary = "Read the scope", description = "The scope document: version and effective options."
-            + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304.")
+            + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
+            + " inherit=true adds what the scope inherits (defaults < the user's own scope < this scope) and the"
+            + " source of every value.")
     public Uni<Response> read(
             @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
+            @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl,
             @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         boolean excludeDefaults = excludeDefaults(defaults);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
+        if (inherit(inherit)) {
+            if (excludeDefaults) {
+                throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit=true includes defaults; drop defaults=exclude");
+            }
+            return service.inherited(scope, flag).map(view -> {
+                String etag = Documents.inheritedEtag(view);
+                return Conditional.noneMatchNamesTag(ifNoneMatch, etag)
+                        ? Documents.notModified(etag)
+                        : Documents.inherited(view, etag);
+            });
+        }
         return service.read(scope, flag).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
-                ? Documents.notModified(view.version())
+                ? Documents.notModified(Conditional.etag(view.version()))
                 : Documents.scope(view, excludeDefaults));
     }
 
@@ -85,7 +100,7 @@ public class ScopeOptionsResource {
                 throw new ProblemException(ProblemType.UNKNOWN_OPTION, "the option is neither stored in this scope nor defaulted");
             }
             return Conditional.noneMatchNames(ifNoneMatch, view.version())
-                    ? Documents.notModified(view.version())
+                    ? Documents.notModified(Conditional.etag(view.version()))
                     : Documents.value(value, view.version());
         });
     }
@@ -101,7 +116,7 @@ public class ScopeOptionsResource {
             byte[] body) {
         OptionKeys.require(key);
         requireContentType(contentType);
-        JsonNode value = service.validated(OptionJson.parseBody(body));
+        JsonNode value = service.validated(scope.kind(), key, OptionJson.parseBody(body));
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return service.update(scope, precondition, (current, staging) -> staging.set(key, value))
                 .map(view -> Documents.scope(view, false));
@@ -143,14 +158,16 @@ public class ScopeOptionsResource {
         }
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return service.update(scope, precondition, (current, staging) -> {
+            Map<String, JsonNode> sets = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> member : members) {
                 if (member.getValue().isNull()) {
                     staging.unset(member.getKey());
                 } else {
-                    JsonNode merged = MergePatch.apply(current.options().get(member.getKey()), member.getValue());
-                    staging.set(member.getKey(), service.validated(merged));
+                    sets.put(member.getKey(), MergePatch.apply(current.options().get(member.getKey()), member.getValue()));
                 }
             }
+            // every failing key is reported at once, and nothing is written
+            service.validatedAll(scope.kind(), sets).forEach(staging::set);
         }).map(view -> Documents.scope(view, false));
     }
 
@@ -176,6 +193,16 @@ public class ScopeOptionsResource {
             throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
                     "send the body as application/json (or application/merge-patch+json to PATCH)");
         }
+    }
+
+    private static boolean inherit(String inherit) {
+        if (inherit == null || inherit.equals("false")) {
+            return false;
+        }
+        if (inherit.equals("true")) {
+            return true;
+        }
+        throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit must be true or false");
     }
 
     private static boolean excludeDefaults(String defaults) {

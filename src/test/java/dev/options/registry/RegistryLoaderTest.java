@@ -1,0 +1,90 @@
+package dev.options.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.options.scope.ScopeKind;
+
+/** A registry that does not parse or contradicts itself is refused with the key named. */
+class RegistryLoaderTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            default outside its enum       | theme:{type: string, enum: [light, dark], default: blue}        | theme       | must be one of
+            default above its maximum      | rows:{type: integer, maximum: 5, default: 6}                    | rows        | must be at most 5
+            default of the wrong type      | rows:{type: integer, default: "6"}                              | rows        | must be of type integer
+            default not normalized         | lang:{type: string, normalizer: language-tag, default: EN_us}   | lang        | write "en-US"
+            default not a language tag     | lang:{type: string, normalizer: language-tag, default: "!!"}    | lang        | BCP 47
+            default breaking its pattern   | code:{type: string, pattern: "^[a-z]+$", default: "A1"}         | code        | must match the pattern
+            default too long               | nick:{type: string, max-length: 2, default: abc}                | nick        | at most 2 characters
+            null default                   | flag:{type: boolean, default: null}                             | flag        | may not be null
+            unknown field                  | flag:{type: boolean, defualt: true}                             | flag        | unknown fields [defualt]
+            unknown type                   | flag:{type: bool}                                               | flag        | must be string, integer
+            minimum above maximum          | rows:{type: integer, minimum: 9, maximum: 1}                    | rows        | is above maximum
+            bounds on a string             | name:{type: string, minimum: 1}                                 | name        | needs type integer or number
+            pattern that does not compile  | name:{type: string, pattern: "("}                               | name        | does not compile
+            items on a non-array           | name:{type: string, items: string}                              | name        | needs type array
+            unknown scope kind             | flag:{scopes: [team], type: boolean}                            | flag        | unknown scope kind team
+            default for a foreign kind     | flag:{scopes: [user], type: boolean, scope-defaults: {project: true}} | flag  | to which the key does not apply
+            prefix with a default          | "notify.*":{type: boolean, default: true}                       | notify.*    | prefix pattern may not have a default
+            invalid key                    | "bad key":{type: boolean}                                       | bad key     | is neither a key
+            enum of the wrong type         | rows:{type: integer, enum: [1, "2"]}                            | rows        | is not of type integer
+            unknown normalizer             | name:{type: string, normalizer: upper}                          | name        | normalizer must be
+            """)
+    void aBrokenDefinitionIsRefusedWithItsKeyNamed(String name, String definition, String key, String reason) {
+        String yaml = "definitions: {" + definition + "}";
+        assertThatThrownBy(() -> RegistryLoader.parse("test.yaml", yaml))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("test.yaml")
+                .hasMessageContaining("key '" + key + "'")
+                .hasMessageContaining(reason);
+    }
+
+    @Test
+    void yamlThatDoesNotParseIsRefused() {
+        assertThatThrownBy(() -> RegistryLoader.parse("broken.yaml", "definitions:\n  a: [unclosed\n"))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("broken.yaml")
+                .hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> RegistryLoader.parse("dup.yaml", "definitions:\n  a: {type: string}\n  a: {type: integer}\n"))
+                .hasMessageContaining("dup.yaml");
+        assertThatThrownBy(() -> RegistryLoader.parse("shape.yaml", "keys: {}"))
+                .hasMessageContaining("must be a map with one member, definitions");
+    }
+
+    @Test
+    void theExampleRegistryLoadsAndPerKindDefaultsOverrideTheCommonOne() {
+        Map<String, Definition> definitions = RegistryLoader.load("classpath:registry-example.yaml");
+        assertThat(definitions).containsKeys("language", "notifications.*", "max_results");
+        Definition rows = definitions.get("max_results");
+        assertThat(rows.defaultFor(ScopeKind.ORGANIZATION)).contains(IntNode.valueOf(100));
+        assertThat(rows.defaultFor(ScopeKind.USER)).contains(IntNode.valueOf(50));
+        Definition language = definitions.get("language");
+        assertThat(language.defaultFor(ScopeKind.PROJECT)).isEmpty();
+        assertThat(language.normalize(TextNode.valueOf("pt_br"))).isEqualTo(TextNode.valueOf("pt-BR"));
+    }
+
+    @Test
+    void theLongestPrefixGovernsAKeyAndAnExactKeyBeatsEveryPrefix() {
+        OptionRegistry registry = new OptionRegistry(RegistryLoader.parse("p.yaml", """
+                definitions:
+                  "a.*": {type: boolean}
+                  "a.b.*": {type: integer}
+                  "a.b.c": {type: string}
+                """), false);
+        assertThat(registry.definition("a.x").orElseThrow().key()).isEqualTo("a.*");
+        assertThat(registry.definition("a.b.x").orElseThrow().key()).isEqualTo("a.b.*");
+        assertThat(registry.definition("a.b.c").orElseThrow().key()).isEqualTo("a.b.c");
+        assertThat(registry.definition("a.")).isEmpty();
+        assertThat(registry.definition("b")).isEmpty();
+    }
+}
