@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -40,6 +41,7 @@ public class OptionRegistry {
     private final Map<ScopeKind, Map<String, JsonNode>> defaults = new EnumMap<>(ScopeKind.class);
     private final boolean strict;
 
+    @Inject
     public OptionRegistry(OptionsConfig config) {
         this(config.registry().path().map(RegistryLoader::load).orElse(Map.of()), config.registry().strict());
         config.registry().path().ifPresent(path -> Log.infof("Loaded %d option definitions from %s", exact.size() + prefixes.size(), path));
