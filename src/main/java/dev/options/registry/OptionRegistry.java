@@ -47,7 +47,8 @@ public class OptionRegistry {
         config.registry().path().ifPresent(path -> Log.infof("Loaded %d option definitions from %s", exact.size() + prefixes.size(), path));
     }
 
-    OptionRegistry(Map<String, Definition> definitions, boolean strict) {
+    /** A registry of {@code definitions}, as {@link RegistryLoader} returns them. */
+    public OptionRegistry(Map<String, Definition> definitions, boolean strict) {
         this.strict = strict;
         definitions.values().forEach(definition -> {
             if (definition.isPrefix()) {
