@@ -1,5 +1,6 @@
 package dev.options.config;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -18,6 +19,15 @@ public interface OptionsConfig {
     /** Seconds a client is told to wait ({@code Retry-After}) when Postgres is unreachable for a write. */
     @WithDefault("2")
     int retryAfterSeconds();
+
+    /** The near cache (per instance) and the shared cache (Redis). */
+    Cache cache();
+
+    /** The invalidation feed and change feed: a Redis stream. */
+    Feed feed();
+
+    /** The outbox relay, which publishes committed changes that were not published. */
+    Outbox outbox();
 
     /** Database bootstrap. */
     Database database();
@@ -50,6 +60,64 @@ public interface OptionsConfig {
         /** Reject keys the registry does not define (422) instead of storing them untyped. */
         @WithDefault("false")
         boolean strict();
+    }
+
+    interface Cache {
+        /** Near and shared caches on; off reads Postgres on every request (the benchmarks' baseline). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Most bytes of pre-serialized documents the near cache holds. */
+        @WithDefault("67108864")
+        long nearMaxWeight();
+
+        /** How long a near-cache entry lives at most: the backstop against a lost invalidation. */
+        @WithDefault("PT60S")
+        Duration nearTtl();
+
+        /** How long a shared-cache (Redis) entry lives. */
+        @WithDefault("PT1H")
+        Duration sharedTtl();
+
+        /** Prefix of the shared cache's Redis keys. */
+        @WithDefault("options:scope:")
+        String sharedPrefix();
+
+        /** How long a read waits for Redis before it reads Postgres instead. */
+        @WithDefault("PT0.5S")
+        Duration sharedTimeout();
+    }
+
+    interface Feed {
+        /** The Redis stream of change events. */
+        @WithDefault("options:changes")
+        String stream();
+
+        /** About how many events the stream retains (XADD MAXLEN ~). */
+        @WithDefault("100000")
+        long maxLength();
+
+        /** How long one XREAD blocks waiting for events. */
+        @WithDefault("PT5S")
+        Duration block();
+
+        /** How long to wait before reconnecting after the feed's connection failed. */
+        @WithDefault("PT0.5S")
+        Duration reconnectDelay();
+    }
+
+    interface Outbox {
+        /** How often each instance's relay looks for committed changes left unpublished. */
+        @WithDefault("PT1S")
+        Duration relayInterval();
+
+        /** How old a change must be before the relay takes it over from the instance that made it. */
+        @WithDefault("PT2S")
+        Duration relayAfter();
+
+        /** Most changes one relay run publishes. */
+        @WithDefault("200")
+        int relayBatch();
     }
 
     interface Database {

@@ -121,6 +121,14 @@ public final class OptionJson {
         }
     }
 
+    /** The scope document, {@code {"version": 7, "options": {...}}}, serialized. */
+    public static byte[] scopeDocument(long version, Map<String, JsonNode> options) {
+        ObjectNode document = NODES.objectNode();
+        document.put("version", version);
+        document.set("options", object(options));
+        return write(document);
+    }
+
     /** An object node whose members are {@code members}, in their iteration order. */
     public static ObjectNode object(Map<String, JsonNode> members) {
         ObjectNode node = NODES.objectNode();

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -14,18 +16,25 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.cache.CacheMetrics;
+import dev.options.cache.NearCache;
 import dev.options.cache.RequestCache;
+import dev.options.cache.SharedCache;
+import dev.options.events.ChangePublisher;
 import dev.options.config.OptionsConfig;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.store.Changes;
 import dev.options.store.OptionStore;
 import dev.options.store.StoredScope;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Reads, stages and saves the options of every scope kind; the one entry point for HTTP resources
@@ -43,11 +52,23 @@ public class OptionService {
     private final OptionStore store;
     private final OptionRegistry registry;
     private final OptionsConfig config;
+    private final NearCache near;
+    private final SharedCache shared;
+    private final ChangePublisher publisher;
+    private final CacheMetrics metrics;
+    private final boolean caches;
+    private final ConcurrentMap<ScopeKey, Uni<NearCache.Entry>> loading = new ConcurrentHashMap<>();
 
-    public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config) {
+    public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
+            SharedCache shared, ChangePublisher publisher, CacheMetrics metrics) {
         this.store = store;
         this.registry = registry;
         this.config = config;
+        this.near = near;
+        this.shared = shared;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.caches = config.cache().enabled();
     }
 
     /** A change to make under the scope's lock, given the scope as it is then. */
@@ -70,13 +91,78 @@ public class OptionService {
             return lockAndLoad(entry).map(version -> entry.view(registry));
         }
         if (entry.holds(flag)) {
+            metrics.hit(CacheMetrics.Layer.REQUEST);
             return Uni.createFrom().item(entry.view(registry));
+        }
+        metrics.miss(CacheMetrics.Layer.REQUEST);
+        if (flag == ReadFlag.NORMAL && caches) {
+            return cached(scope).map(loaded -> {
+                entry.loaded(loaded.stored(), flag, loaded.document());
+                return entry.view(registry);
+            });
         }
         return Panache.withSession(() -> store.load(scope))
                 .map(stored -> {
                     entry.loaded(stored, flag);
-                    return entry.view(registry);
+                    ScopeView view = entry.view(registry);
+                    if (caches) {
+                        // what this instance answered, later NORMAL reads here never answer older
+                        near.offer(scope.key(), new NearCache.Entry(stored, view.documentBytes()));
+                    }
+                    return view;
                 });
+    }
+
+    /**
+     * A NORMAL read below the request cache: the near cache, else one load per scope shared by
+     * every concurrent reader on this instance (Redis, else Postgres), each reader resuming on its
+     * own Vert.x context.
+     */
+    private Uni<NearCache.Entry> cached(Scope scope) {
+        ScopeKey key = scope.key();
+        Optional<NearCache.Entry> hit = near.get(key);
+        if (hit.isPresent()) {
+            metrics.hit(CacheMetrics.Layer.NEAR);
+            return Uni.createFrom().item(hit.get());
+        }
+        metrics.miss(CacheMetrics.Layer.NEAR);
+        Context caller = Vertx.currentContext();
+        List<Uni<NearCache.Entry>> created = new ArrayList<>(1);
+        Uni<NearCache.Entry> load = loading.computeIfAbsent(key, k -> {
+            Uni<NearCache.Entry> fresh = loadBelowNear(scope)
+                    .onTermination().invoke(() -> loading.remove(k))
+                    .memoize().indefinitely();
+            created.add(fresh);
+            return fresh;
+        });
+        if (created.isEmpty()) {
+            metrics.sharedLoad();
+        }
+        return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
+    }
+
+    private Uni<NearCache.Entry> loadBelowNear(Scope scope) {
+        ScopeKey key = scope.key();
+        return shared.get(key).chain(found -> {
+            if (found.isPresent() && found.get().version() >= near.newestKnown(key)) {
+                metrics.hit(CacheMetrics.Layer.SHARED);
+                return Uni.createFrom().item(remember(scope, found.get()));
+            }
+            metrics.miss(CacheMetrics.Layer.SHARED);
+            metrics.load();
+            return Panache.withSession(() -> store.load(scope))
+                    .call(stored -> shared.offer(key, stored).onFailure().recoverWithNull())
+                    .map(stored -> remember(scope, stored));
+        });
+    }
+
+    /** The near-cache entry of {@code stored}: its effective document serialized once, offered to the near cache. */
+    private NearCache.Entry remember(Scope scope, StoredScope stored) {
+        ScopeEntry fresh = new ScopeEntry(scope);
+        fresh.loaded(stored, ReadFlag.NORMAL);
+        NearCache.Entry entry = new NearCache.Entry(stored, fresh.view(registry).documentBytes());
+        near.offer(scope.key(), entry);
+        return entry;
     }
 
     /** The effective value of one option, empty when neither stored nor defaulted. */
@@ -187,12 +273,14 @@ public class OptionService {
                     unit.beginTransaction();
                     return Panache.withTransaction(work);
                 })
-                .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null));
+                .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null))
+                .call(unit::runAfterCommit);
     }
 
     /**
      * Holds the scope's lock and its current originals. Costs nothing when this transaction already
-     * read the scope with LOCKING; re-reads nothing when the held originals are the locked version.
+     * read the scope with LOCKING; reads no rows when the unit of work or the near cache holds the
+     * locked version.
      */
     private Uni<Long> lockAndLoad(ScopeEntry entry) {
         if (entry.holds(ReadFlag.LOCKING)) {
@@ -201,6 +289,12 @@ public class OptionService {
         return store.lock(entry.scope()).chain(version -> {
             if (entry.holdsVersion(version)) {
                 entry.locked();
+                return Uni.createFrom().item(version);
+            }
+            // a version names its content exactly, so the near cache's copy of it is as good as a read
+            Optional<NearCache.Entry> cached = near.get(entry.scope().key()).filter(hit -> hit.stored().version() == version);
+            if (cached.isPresent()) {
+                entry.loaded(cached.get().stored(), ReadFlag.LOCKING, cached.get().document());
                 return Uni.createFrom().item(version);
             }
             return store.load(entry.scope()).map(stored -> {
@@ -228,10 +322,13 @@ public class OptionService {
         }
         StoredScope before = entry.originals();
         StoredScope after = changes.applyTo(before, before.version() + 1);
+        UnitOfWork unit = RequestCache.unitOfWork();
         return store.write(entry.scope(), after.version(), changes)
-                .map(written -> {
+                .map(outboxId -> {
                     entry.saved(after);
-                    return entry.view(registry);
+                    ScopeView view = entry.view(registry);
+                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, view.documentBytes(), changes.keys(), outboxId));
+                    return view;
                 });
     }
 

@@ -33,6 +33,7 @@ public final class ScopeEntry implements Staging {
     private ReadFlag flag;
     private Map<String, JsonNode> normalized;
     private Map<String, JsonNode> effective;
+    private byte[] document;
     private final Map<String, JsonNode> modifications = new TreeMap<>();
     private boolean reset;
     private boolean writtenInTransaction;
@@ -68,10 +69,16 @@ public final class ScopeEntry implements Staging {
     }
 
     void loaded(StoredScope stored, ReadFlag readFlag) {
+        loaded(stored, readFlag, null);
+    }
+
+    /** Originals that come with their effective document already serialized (from the near cache). */
+    void loaded(StoredScope stored, ReadFlag readFlag, byte[] serialized) {
         this.originals = stored;
         this.flag = readFlag;
         this.normalized = null;
         this.effective = null;
+        this.document = serialized;
     }
 
     /** The originals held were confirmed current under the scope's lock. */
@@ -124,12 +131,15 @@ public final class ScopeEntry implements Staging {
             effective = withDefaults;
         }
         if (!hasModifications()) {
-            return new ScopeView(scope, stored.version(), effective, normalized);
+            if (document == null) {
+                document = OptionJson.scopeDocument(stored.version(), effective);
+            }
+            return new ScopeView(scope, stored.version(), effective, normalized, document);
         }
         Map<String, JsonNode> staged = merged(normalized);
         Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
         withDefaults.putAll(staged);
-        return new ScopeView(scope, stored.version(), withDefaults, staged);
+        return new ScopeView(scope, stored.version(), withDefaults, staged, null);
     }
 
     private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
@@ -197,6 +207,7 @@ public final class ScopeEntry implements Staging {
             flag = null;
             normalized = null;
             effective = null;
+            document = null;
         } else if (flag == ReadFlag.LOCKING) {
             flag = ReadFlag.LATEST;
         }

@@ -10,13 +10,20 @@ import dev.options.scope.Scope;
 
 /**
  * A scope as one unit of work sees it: the version read or written, and the options sorted by key,
- * both effective (defaults overlaid with stored values and staged modifications) and stored only.
+ * both effective (defaults overlaid with stored values and staged modifications) and stored only,
+ * and the effective document serialized, when it is known without staged modifications.
  */
-public record ScopeView(Scope scope, long version, Map<String, JsonNode> options, Map<String, JsonNode> stored) {
+public record ScopeView(Scope scope, long version, Map<String, JsonNode> options, Map<String, JsonNode> stored,
+        byte[] document) {
 
     public ScopeView {
         options = sortedCopy(options);
         stored = sortedCopy(stored);
+    }
+
+    /** The serialized scope document (effective options): pre-serialized when the originals came with it. */
+    public byte[] documentBytes() {
+        return document != null ? document : OptionJson.scopeDocument(version, options);
     }
 
     private static Map<String, JsonNode> sortedCopy(Map<String, JsonNode> map) {

@@ -1,11 +1,15 @@
 package dev.options.option;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
+import io.smallrye.mutiny.Uni;
 
 /**
  * The request-local cache: every scope one unit of work (one HTTP request) has read or staged, by
@@ -17,6 +21,7 @@ public final class UnitOfWork {
     private final Map<ScopeKey, ScopeEntry> entries = new HashMap<>();
     private int statements;
     private boolean inTransaction;
+    private final List<Supplier<Uni<Void>>> afterCommit = new ArrayList<>();
 
     /** The entry of {@code scope}, created empty on first use. */
     public ScopeEntry entry(Scope scope) {
@@ -50,5 +55,24 @@ public final class UnitOfWork {
     void endTransaction(boolean committed) {
         inTransaction = false;
         entries.values().forEach(entry -> entry.transactionEnded(committed));
+        if (!committed) {
+            afterCommit.clear();
+        }
+    }
+
+    /** Runs {@code action} once the current transaction has committed (and never if it rolls back). */
+    void afterCommit(Supplier<Uni<Void>> action) {
+        afterCommit.add(action);
+    }
+
+    /** The actions of the transaction that just committed, in order. */
+    Uni<Void> runAfterCommit() {
+        List<Supplier<Uni<Void>>> actions = List.copyOf(afterCommit);
+        afterCommit.clear();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Supplier<Uni<Void>> action : actions) {
+            chain = chain.chain(ignored -> action.get());
+        }
+        return chain;
     }
 }

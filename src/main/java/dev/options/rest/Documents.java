@@ -21,10 +21,10 @@ final class Documents {
 
     /** {@code 200} with the scope document and its version as {@code ETag}. */
     static Response scope(ScopeView view, boolean excludeDefaults) {
-        ObjectNode document = OptionJson.MAPPER.createObjectNode();
-        document.put("version", view.version());
-        document.set("options", OptionJson.object(excludeDefaults ? view.stored() : view.options()));
-        return json(OptionJson.write(document), view.version());
+        byte[] body = excludeDefaults
+                ? OptionJson.scopeDocument(view.version(), view.stored())
+                : view.documentBytes();
+        return json(body, view.version());
     }
 
     /** {@code 200} with one bare option value and the scope's version as {@code ETag}. */

@@ -49,6 +49,45 @@ public sealed interface Scope
         };
     }
 
+    /**
+     * The scope a key names, the inverse of {@link #key()}.
+     *
+     * @throws IllegalArgumentException for a string that is no scope's key
+     */
+    static Scope parse(ScopeKey key) {
+        String[] parts = key.value().split(":", -1);
+        try {
+            switch (parts[0]) {
+                case "organization_options":
+                    if (parts.length == 2) {
+                        return organization(Long.parseLong(parts[1]));
+                    }
+                    break;
+                case "project_options":
+                    if (parts.length == 2) {
+                        return project(Long.parseLong(parts[1]));
+                    }
+                    break;
+                case "user_options":
+                    if (parts.length == 3 && parts[2].equals("user")) {
+                        return user(Long.parseLong(parts[1]));
+                    }
+                    if (parts.length == 4 && parts[2].equals("project")) {
+                        return userInProject(Long.parseLong(parts[1]), Long.parseLong(parts[3]));
+                    }
+                    if (parts.length == 4 && parts[2].equals("organization")) {
+                        return userInOrganization(Long.parseLong(parts[1]), Long.parseLong(parts[3]));
+                    }
+                    break;
+                default:
+                    break;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("not a scope key: " + key);
+    }
+
     private static long positive(String name, long id) {
         if (id < 1) {
             throw new IllegalArgumentException(name + " must be at least 1, was " + id);

@@ -18,6 +18,8 @@ import dev.options.scope.ScopeKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.common.vertx.ContextLocals;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -35,20 +37,26 @@ public class OptionStore {
     private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES (?1, 0)"
             + " ON CONFLICT (scope_key) DO NOTHING RETURNING version";
 
+    /** Marks a Vert.x context whose statements are background work (the relay), not requests'. */
+    public static final String BACKGROUND = "dev.options.background";
+
     private final Counter reads;
     private final Counter locks;
     private final Counter writes;
+    private final Counter background;
 
     public OptionStore(MeterRegistry meters) {
-        this.reads = statements(meters, "read");
-        this.locks = statements(meters, "lock");
-        this.writes = statements(meters, "write");
+        this.reads = statements(meters, "read", "request");
+        this.locks = statements(meters, "lock", "request");
+        this.writes = statements(meters, "write", "request");
+        this.background = statements(meters, "any", "background");
     }
 
-    private static Counter statements(MeterRegistry meters, String kind) {
+    private static Counter statements(MeterRegistry meters, String kind, String caller) {
         return Counter.builder("options.store.statements")
                 .description("SQL statements sent to Postgres")
                 .tag("kind", kind)
+                .tag("caller", caller)
                 .register(meters);
     }
 
@@ -105,17 +113,27 @@ public class OptionStore {
 
     /**
      * Applies {@code changes} to the scope, sets its version to {@code version} and records the change
-     * in the outbox, all in one statement. Needs a transaction that holds the scope's lock.
+     * in the outbox, all in one statement; answers the outbox row's id. Needs a transaction that holds
+     * the scope's lock.
      */
-    public Uni<Void> write(Scope scope, long version, Changes changes) {
+    public Uni<Long> write(Scope scope, long version, Changes changes) {
         ScopeSql sql = ScopeSql.of(scope.kind());
         int next = ScopeSql.firstFreeParameter(scope.kind());
         return Panache.getSession()
-                .chain(session -> bindScope(session.createNativeQuery(sql.write()), scope)
+                .chain(session -> bindScope(session.createNativeQuery(sql.write(), Long.class), scope)
                         .setParameter(next, OptionJson.text(OptionJson.object(changes.upserts())))
                         .setParameter(next + 1, OptionJson.text(changes.deletes()))
                         .setParameter(next + 2, version)
                         .setParameter(next + 3, OptionJson.text(changes.keys()))
+                        .getSingleResult())
+                .invoke(() -> count(writes));
+    }
+
+    /** Removes a change from the outbox once it is published. Needs a session. */
+    public Uni<Void> deleteOutbox(long id) {
+        return Panache.getSession()
+                .chain(session -> session.createNativeQuery("DELETE FROM option_outbox WHERE id = ?1")
+                        .setParameter(1, id)
                         .executeUpdate())
                 .invoke(() -> count(writes))
                 .replaceWithVoid();
@@ -150,7 +168,11 @@ public class OptionStore {
         return query;
     }
 
-    private static void count(Counter counter) {
+    private void count(Counter counter) {
+        if (VertxContext.isOnDuplicatedContext() && ContextLocals.get(BACKGROUND).isPresent()) {
+            background.increment();
+            return;
+        }
         counter.increment();
         RequestCache.countStatement();
     }

@@ -70,7 +70,7 @@ record ScopeSql(String load, String write, String bulk) {
                 + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
                 + " WHERE scope_key = ?1"
                 + ") INSERT INTO option_outbox (scope_key, version, keys)"
-                + " VALUES (?1, cast(?" + version + " AS bigint), cast(cast(?" + keys + " AS text) AS jsonb))";
+                + " VALUES (?1, cast(?" + version + " AS bigint), cast(cast(?" + keys + " AS text) AS jsonb)) RETURNING id";
 
         String bulk = null;
         if (kind.singleId()) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
@@ -22,16 +23,27 @@ import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The request cache through the service API: one unit of work per Vert.x duplicated context (here
  * one {@code subscribeAndAwait}), reads counted in statements, other units of work simulated by HTTP
- * requests made from inside the pipeline.
+ * requests made from inside the pipeline. The near and shared caches are off, so that what is
+ * counted is the request cache against Postgres alone.
  */
 @QuarkusTest
+@TestProfile(RequestCacheTest.RequestCacheOnly.class)
 class RequestCacheTest {
+
+    public static class RequestCacheOnly implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("options.cache.enabled", "false");
+        }
+    }
 
     @Inject
     OptionService service;
@@ -123,7 +135,8 @@ class RequestCacheTest {
                 .chain(() -> service.get(scope, "a", ReadFlag.LATEST))
                 .invoke(value -> seen.add("read " + value.orElseThrow() + " after " + statements())));
 
-        assertThat(seen).containsExactly("locked v1 after 2", "saved v2 after 3", "read 5 after 3");
+        // the save: one write statement, then the published change leaves the outbox
+        assertThat(seen).containsExactly("locked v1 after 2", "saved v2 after 4", "read 5 after 4");
         assertThat(Database.version("organization_options:" + organization)).isEqualTo(2);
     }
 
@@ -200,7 +213,7 @@ class RequestCacheTest {
 
         assertThat(seen).containsExactly("inside v2", "after v1 a=1");
         assertThat(Database.version("user_options:" + user + ":user")).isEqualTo(1);
-        assertThat(Database.outboxRows("user_options:" + user + ":user")).isEqualTo(1);
+        assertThat(Database.outboxRows("user_options:" + user + ":user")).as("nothing of the rolled-back save").isZero();
     }
 
     @Test

@@ -12,16 +12,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.Database;
+import dev.options.Events;
 import dev.options.Fixtures;
+import dev.options.events.ChangeEvent;
 import dev.options.Http;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.redis.client.Redis;
 
 /**
  * Many clients at once, each on its own thread and connection: no lost update, no 500, no request
@@ -34,6 +39,9 @@ class ConcurrentClientsTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    Redis redis;
 
     @AfterAll
     static void stopClients() {
@@ -63,6 +71,7 @@ class ConcurrentClientsTest {
         Http http = new Http(base);
         long project = Fixtures.newId();
         String scope = "/v1/projects/" + project + "/options";
+        String mark = new Events(redis).mark();
         List<Callable<Http.Answer>> patches = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             String body = "{\"key" + i + "\": " + i + "}";
@@ -79,7 +88,10 @@ class ConcurrentClientsTest {
             assertThat(document.get("options").get("key" + i).asInt()).isEqualTo(i);
         }
         assertThat(Database.scalar("SELECT count(*) FROM project_options WHERE project_id = ?", project)).isEqualTo(50);
-        assertThat(Database.outboxRows("project_options:" + project)).isEqualTo(50);
+        List<Long> published = new Events(redis).since(mark, "project_options:" + project).stream()
+                .map(ChangeEvent::version).sorted().toList();
+        assertThat(published).as("one event per save").hasSize(50).doesNotHaveDuplicates();
+        assertThat(Database.outboxRows("project_options:" + project)).isZero();
     }
 
     @Test

@@ -41,6 +41,7 @@ class ScopeKeyPropertyTest {
             case USER_IN_ORGANIZATION -> Scope.userInOrganization(ids.get(0), ids.get(1));
         };
         assertThat(twin).isEqualTo(scope);
+        assertThat(Scope.parse(scope.key())).isEqualTo(scope);
         assertThat(twin.key()).isEqualTo(scope.key());
         assertThat(scope.key().value()).startsWith(scope.kind().model().table() + ":");
     }

@@ -18,7 +18,8 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * Postgres going away under the service: writes answer 503 with Retry-After and leave nothing half
- * written, and the pool reconnects by itself once the database is back.
+ * written, reads the caches hold are still served, and the pool reconnects by itself once the
+ * database is back.
  */
 @QuarkusTest
 @TestProfile(DatabaseOutageTest.OwnPostgres.class)
@@ -32,7 +33,9 @@ class DatabaseOutageTest {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("options.retry-after-seconds", "3");
+            return Map.of("options.retry-after-seconds", "3",
+                    "options.cache.shared-prefix", "options:outage:scope:",
+                    "options.feed.stream", "options:changes:outage");
         }
     }
 
@@ -54,8 +57,11 @@ class DatabaseOutageTest {
                 assertThat(write.header("Retry-After")).isEqualTo("3");
                 assertThat(write.json().get("type").asText()).isEqualTo("/problems/database-unavailable");
                 assertThat(write.body()).doesNotContain("Exception").doesNotContain("Connection");
-                Http.Answer read = http.get(scope);
-                assertThat(read.status()).as("a read no cache can serve").isEqualTo(503);
+                Http.Answer cached = http.get(scope);
+                assertThat(cached.status()).as("a read the caches can serve").isEqualTo(200);
+                assertThat(cached.json().get("version").asLong()).isEqualTo(1);
+                Http.Answer uncached = http.get("/v1/users/" + Fixtures.newId() + "/options");
+                assertThat(uncached.status()).as("a read no cache can serve").isEqualTo(503);
             }
             assertThat(http.send("PATCH", scope, "application/merge-patch+json", "{\"b\": 1}").status()).isEqualTo(503);
         } finally {

@@ -1,0 +1,138 @@
+package dev.options.cache;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+
+import dev.options.config.OptionsConfig;
+import dev.options.scope.ScopeKey;
+import dev.options.store.StoredScope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The per-instance cache of scopes: version, stored options and the pre-serialized document, bounded
+ * by bytes and by age. Its contracts:
+ * <ul>
+ * <li>An entry is never replaced by an older version of its scope.</li>
+ * <li>Per scope it remembers the newest version this instance has heard of (from the invalidation
+ * feed, its own writes and its reads of the primary); a fill older than that is refused, so a load
+ * that began before an invalidation cannot land its stale result after it.</li>
+ * <li>While the invalidation feed is not connected it is not trusted: it answers nothing and takes
+ * nothing, and it was flushed when the feed went away.</li>
+ * </ul>
+ * Time comes from an injectable ticker so tests control expiry.
+ */
+@ApplicationScoped
+public class NearCache {
+
+    /** A scope as the near cache holds it; the document is the scope's effective document, serialized. */
+    public record Entry(StoredScope stored, byte[] document) {
+        long version() {
+            return stored.version();
+        }
+    }
+
+    private final Cache<ScopeKey, Entry> entries;
+    private final Cache<ScopeKey, Long> newest;
+    private final Counter evictions;
+    private volatile boolean trusted;
+
+    @Inject
+    public NearCache(OptionsConfig config, MeterRegistry meters) {
+        this(config, meters, Ticker.systemTicker());
+    }
+
+    NearCache(OptionsConfig config, MeterRegistry meters, Ticker ticker) {
+        this.evictions = Counter.builder("options.cache.evictions").description("Near-cache entries evicted")
+                .tag("layer", "near").register(meters);
+        this.entries = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumWeight(config.cache().nearMaxWeight())
+                .weigher((ScopeKey key, Entry entry) -> key.value().length() * 2 + entry.document().length + 64)
+                .expireAfterWrite(config.cache().nearTtl().toNanos(), TimeUnit.NANOSECONDS)
+                .removalListener((ScopeKey key, Entry entry, RemovalCause cause) -> {
+                    if (cause.wasEvicted() || cause == RemovalCause.EXPLICIT) {
+                        evictions.increment();
+                    }
+                })
+                .build();
+        // versions heard of outlive entries, so that a late fill is refused even after eviction
+        this.newest = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumSize(1_000_000)
+                .expireAfterAccess(Math.max(config.cache().nearTtl().toNanos() * 10, TimeUnit.MINUTES.toNanos(10)),
+                        TimeUnit.NANOSECONDS)
+                .build();
+    }
+
+    /** The entry of {@code key}, when the cache is trusted and holds it. */
+    public Optional<Entry> get(ScopeKey key) {
+        if (!trusted) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(entries.getIfPresent(key));
+    }
+
+    /** Keeps {@code entry} unless the cache is untrusted, holds a newer version, or heard of a newer one. */
+    public void offer(ScopeKey key, Entry entry) {
+        heard(key, entry.version());
+        if (!trusted) {
+            return;
+        }
+        entries.asMap().compute(key, (k, current) -> {
+            if (current != null && current.version() >= entry.version()) {
+                return current;
+            }
+            Long known = newest.getIfPresent(k);
+            return known != null && known > entry.version() ? current : entry;
+        });
+    }
+
+    /** Scope {@code key} is at {@code version} or later: older entries go, older fills are refused. */
+    public void invalidate(ScopeKey key, long version) {
+        heard(key, version);
+        entries.asMap().computeIfPresent(key, (k, current) -> current.version() < version ? null : current);
+    }
+
+    /** The newest version of {@code key} this instance has heard of, 0 if none. */
+    public long newestKnown(ScopeKey key) {
+        Long known = newest.getIfPresent(key);
+        return known == null ? 0 : known;
+    }
+
+    private void heard(ScopeKey key, long version) {
+        newest.asMap().merge(key, version, Math::max);
+    }
+
+    /** Called by the invalidation feed: trusted only while it is connected; losing it flushes everything. */
+    public void trust(boolean connected) {
+        if (!connected) {
+            trusted = false;
+            entries.invalidateAll();
+        } else {
+            trusted = true;
+        }
+    }
+
+    public boolean trusted() {
+        return trusted;
+    }
+
+    /** Forgets every entry (the feed missed events it can no longer replay). */
+    public void flush() {
+        entries.invalidateAll();
+    }
+
+    long size() {
+        entries.cleanUp();
+        return entries.estimatedSize();
+    }
+}

@@ -1,0 +1,248 @@
+package dev.options.events;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.options.cache.NearCache;
+import dev.options.config.OptionsConfig;
+import dev.options.option.OptionJson;
+import dev.options.scope.ScopeKey;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * The Redis stream of change events. Saves append to it after commit; every instance tails it
+ * ({@code XREAD BLOCK} from the last id it saw, on a connection of its own), evicts near-cache
+ * entries older than each event, and hands the events to change-feed subscribers.
+ *
+ * <p>The near cache is trusted only while the tail is connected and caught up: losing the connection
+ * flushes it, and the tail resumes from its last id when it reconnects, so the versions heard of
+ * during the outage still refuse stale fills.
+ */
+@ApplicationScoped
+public class InvalidationFeed {
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final NearCache near;
+    private final OptionsConfig config;
+    private final String stream;
+    private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong lagMillis = new AtomicLong();
+    private volatile boolean running;
+    private volatile boolean connected;
+    private volatile RedisConnection connection;
+    private volatile String lastId;
+
+    public InvalidationFeed(Redis redis, Vertx vertx, NearCache near, OptionsConfig config, MeterRegistry meters) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.near = near;
+        this.config = config;
+        this.stream = config.feed().stream();
+        Gauge.builder("options.feed.lag", lagMillis, AtomicLong::get).baseUnit("milliseconds")
+                .description("Time from an event's append to its receipt by this instance").register(meters);
+        Gauge.builder("options.feed.connected", this, feed -> feed.connected ? 1 : 0)
+                .description("1 while this instance hears invalidations").register(meters);
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (config.cache().enabled()) {
+            running = true;
+            connect();
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        RedisConnection open = connection;
+        if (open != null) {
+            open.closeAndForget();
+        }
+    }
+
+    /** Whether the tail is connected and caught up. */
+    public boolean connected() {
+        return connected;
+    }
+
+    /** Appends one event; answers its stream id. Fails when Redis cannot be reached. */
+    public Uni<String> append(ScopeKey scope, long version, Collection<String> keys) {
+        return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(config.feed().maxLength())
+                        .arg("*")
+                        .arg("scope").arg(scope.value())
+                        .arg("version").arg(version)
+                        .arg("keys").arg(OptionJson.text(keys)))
+                .ifNoItem().after(config.cache().sharedTimeout()).fail()
+                .map(Response::toString);
+    }
+
+    /** The events after stream id {@code after}, oldest first, at most {@code count}. */
+    public Uni<List<ChangeEvent>> after(String after, int count) {
+        return redis.send(Request.cmd(Command.XRANGE).arg(stream).arg("(" + after).arg("+").arg("COUNT").arg(count))
+                .map(InvalidationFeed::events);
+    }
+
+    /** Registers a listener for every event this instance hears from now on; the returned action removes it. */
+    public Runnable listen(Consumer<ChangeEvent> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void connect() {
+        if (!running) {
+            return;
+        }
+        redis.connect()
+                .chain(opened -> {
+                    connection = opened;
+                    opened.exceptionHandler(this::lost);
+                    opened.endHandler(() -> lost(null));
+                    return lastId != null
+                            ? Uni.createFrom().item(lastId)
+                            : opened.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
+                                    .map(response -> {
+                                        List<ChangeEvent> newest = events(response);
+                                        return newest.isEmpty() ? "0-0" : newest.get(0).id();
+                                    });
+                })
+                .subscribe().with(start -> {
+                    lastId = start;
+                    catchUp();
+                }, this::lost);
+    }
+
+    /** Reads what was appended since the last id without blocking, then trusts the near cache and tails. */
+    private void catchUp() {
+        send(Request.cmd(Command.XREAD).arg("COUNT").arg(1000).arg("STREAMS").arg(stream).arg(lastId), Duration.ofSeconds(5))
+                .subscribe().with(events -> {
+                    deliver(events);
+                    if (events.size() == 1000) {
+                        catchUp();
+                        return;
+                    }
+                    connected = true;
+                    near.trust(true);
+                    tail();
+                }, this::lost);
+    }
+
+    private void tail() {
+        if (!running) {
+            return;
+        }
+        Duration block = config.feed().block();
+        send(Request.cmd(Command.XREAD).arg("BLOCK").arg(block.toMillis()).arg("COUNT").arg(1000)
+                        .arg("STREAMS").arg(stream).arg(lastId),
+                block.plusSeconds(5))
+                .subscribe().with(events -> {
+                    deliver(events);
+                    tail();
+                }, this::lost);
+    }
+
+    private Uni<List<ChangeEvent>> send(Request request, Duration timeout) {
+        RedisConnection open = connection;
+        if (open == null) {
+            return Uni.createFrom().failure(new IllegalStateException("feed not connected"));
+        }
+        return open.send(request)
+                .ifNoItem().after(timeout).fail()
+                .map(response -> {
+                    if (response == null) {
+                        return List.<ChangeEvent>of();
+                    }
+                    // XREAD: [[stream, [[id, [field, value, ...]], ...]]]
+                    return events(response.get(0).get(1));
+                });
+    }
+
+    private void deliver(List<ChangeEvent> events) {
+        for (ChangeEvent event : events) {
+            near.invalidate(event.scope(), event.version());
+            lastId = event.id();
+            lagMillis.set(Math.max(0, System.currentTimeMillis() - Long.parseLong(event.id().substring(0, event.id().indexOf('-')))));
+            for (Consumer<ChangeEvent> listener : listeners) {
+                try {
+                    listener.accept(event);
+                } catch (RuntimeException e) {
+                    Log.warnf("change listener failed: %s", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void lost(Throwable failure) {
+        boolean wasConnected = connected;
+        connected = false;
+        near.trust(false);
+        RedisConnection open = connection;
+        connection = null;
+        if (open != null) {
+            open.closeAndForget();
+        }
+        if (!running) {
+            return;
+        }
+        if (wasConnected) {
+            Log.warnf("invalidation feed lost (%s); near cache bypassed until it is back",
+                    failure == null ? "connection closed" : failure.getMessage());
+        }
+        vertx.setTimer(Math.max(1, config.feed().reconnectDelay().toMillis()), id -> connect());
+    }
+
+    /** Events of an XRANGE-shaped response: [[id, [field, value, ...]], ...]. */
+    public static List<ChangeEvent> events(Response entries) {
+        List<ChangeEvent> events = new ArrayList<>();
+        if (entries == null) {
+            return events;
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            Response entry = entries.get(i);
+            String id = entry.get(0).toString();
+            Response fields = entry.get(1);
+            String scope = null;
+            long version = 0;
+            List<String> keys = List.of();
+            for (int f = 0; f + 1 < fields.size(); f += 2) {
+                String name = fields.get(f).toString();
+                String value = fields.get(f + 1).toString();
+                switch (name) {
+                    case "scope" -> scope = value;
+                    case "version" -> version = Long.parseLong(value);
+                    case "keys" -> keys = keysOf(value);
+                    default -> {
+                    }
+                }
+            }
+            if (scope != null) {
+                events.add(new ChangeEvent(id, new ScopeKey(scope), version, keys));
+            }
+        }
+        return events;
+    }
+
+    private static List<String> keysOf(String json) {
+        List<String> keys = new ArrayList<>();
+        OptionJson.parseStored(json).forEach(node -> keys.add(node.asText()));
+        return keys;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.options;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import dev.options.events.ChangeEvent;
+import dev.options.events.InvalidationFeed;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/** Reads the change stream directly in Redis, around the service. */
+public final class Events {
+
+    private final Redis redis;
+    private final String stream;
+
+    public Events(Redis redis) {
+        this.redis = redis;
+        this.stream = ConfigProvider.getConfig().getValue("options.feed.stream", String.class);
+    }
+
+    /** The id of the newest event now, to read what comes after it. */
+    public String mark() {
+        Response newest = redis.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
+                .await().atMost(Duration.ofSeconds(5));
+        List<ChangeEvent> events = InvalidationFeed.events(newest);
+        return events.isEmpty() ? "0-0" : events.get(0).id();
+    }
+
+    /** The events of {@code scopeKey} appended after {@code mark}, oldest first. */
+    public List<ChangeEvent> since(String mark, String scopeKey) {
+        Response entries = redis.send(Request.cmd(Command.XRANGE).arg(stream).arg("(" + mark).arg("+"))
+                .await().atMost(Duration.ofSeconds(5));
+        return InvalidationFeed.events(entries).stream().filter(e -> e.scope().value().equals(scopeKey)).toList();
+    }
+}
