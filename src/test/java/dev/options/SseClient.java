@@ -1,0 +1,76 @@
+package dev.options;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A server-sent-events client for tests: events arrive in a queue; {@link #close()} disconnects. */
+public final class SseClient implements AutoCloseable {
+
+    public record Event(String id, String name, String data) {
+    }
+
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final CompletableFuture<HttpResponse<Stream<String>>> response;
+    private volatile Stream<String> lines;
+
+    public SseClient(URI uri, String lastEventId) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        response = HttpClient.newHttpClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
+        response.thenAccept(answer -> {
+            lines = answer.body();
+            Thread reader = new Thread(this::read, "sse-client");
+            reader.setDaemon(true);
+            reader.start();
+        });
+    }
+
+    private void read() {
+        String[] current = new String[3];
+        try {
+            lines.forEach(line -> {
+                if (line.isEmpty()) {
+                    if (current[2] != null) {
+                        events.add(new Event(current[0], current[1], current[2]));
+                    }
+                    current[0] = current[1] = current[2] = null;
+                } else if (line.startsWith("id:")) {
+                    current[0] = line.substring(3).trim();
+                } else if (line.startsWith("event:")) {
+                    current[1] = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    current[2] = line.substring(5).trim();
+                }
+            });
+        } catch (RuntimeException closed) {
+            // the test disconnected
+        }
+    }
+
+    /** The next event, or null if none arrives within {@code timeout}. */
+    public Event next(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until the server has answered the request (the stream is open). */
+    public SseClient opened() throws Exception {
+        response.get(10, TimeUnit.SECONDS);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        response.thenAccept(answer -> answer.body().close());
+        response.cancel(true);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.options.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+
+import dev.options.config.OptionsConfig;
+import dev.options.scope.ScopeKey;
+import dev.options.store.StoredScope;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** The near cache's contracts, with a ticker the test controls. */
+class NearCacheTest {
+
+    private static final ScopeKey KEY = new ScopeKey("project_options:1");
+
+    private final AtomicLong nanos = new AtomicLong();
+    private NearCache cache;
+
+    @BeforeEach
+    void setUp() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(OptionsConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-ttl", "PT60S"), "test", 100))
+                .build();
+        cache = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
+        cache.trust(true);
+    }
+
+    private static NearCache.Entry entry(long version) {
+        return new NearCache.Entry(new StoredScope(version, Map.of("a", IntNode.valueOf((int) version))), new byte[] { 1 });
+    }
+
+    private long cachedVersion() {
+        return cache.get(KEY).map(e -> e.stored().version()).orElse(-1L);
+    }
+
+    @Test
+    void aLoadThatBeganBeforeAnInvalidationNeverLandsItsStaleResult() {
+        cache.offer(KEY, entry(1));
+        // a reader misses after an eviction and starts loading; Postgres answers version 1 ...
+        cache.flush();
+        NearCache.Entry loadedBeforeTheWrite = entry(1);
+        // ... while another instance commits version 2, whose event arrives before the load ends
+        cache.invalidate(KEY, 2);
+        cache.offer(KEY, loadedBeforeTheWrite);
+
+        assertThat(cache.get(KEY)).as("the stale load was refused").isEmpty();
+        cache.offer(KEY, entry(2));
+        assertThat(cachedVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void anEntryIsNeverReplacedByAnOlderVersion() {
+        cache.offer(KEY, entry(5));
+        cache.offer(KEY, entry(4));
+        assertThat(cachedVersion()).isEqualTo(5);
+        cache.offer(KEY, entry(6));
+        assertThat(cachedVersion()).isEqualTo(6);
+    }
+
+    @Test
+    void anInvalidationEvictsOnlyOlderVersions() {
+        cache.offer(KEY, entry(3));
+        cache.invalidate(KEY, 3);
+        assertThat(cachedVersion()).as("the event of the version held").isEqualTo(3);
+        cache.invalidate(KEY, 4);
+        assertThat(cache.get(KEY)).isEmpty();
+        assertThat(cache.newestKnown(KEY)).isEqualTo(4);
+    }
+
+    @Test
+    void withoutTheFeedTheCacheAnswersNothingTakesNothingAndForgetsWhatItHad() {
+        cache.offer(KEY, entry(1));
+        cache.trust(false);
+        assertThat(cache.get(KEY)).isEmpty();
+        cache.offer(KEY, entry(2));
+        cache.trust(true);
+        assertThat(cache.get(KEY)).as("nothing survives an outage of the feed").isEmpty();
+        assertThat(cache.newestKnown(KEY)).as("but versions heard of still count").isEqualTo(2);
+    }
+
+    @Test
+    void entriesExpireAfterTheirTtlAsABackstopAgainstALostInvalidation() {
+        cache.offer(KEY, entry(1));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(59));
+        assertThat(cache.get(KEY)).isPresent();
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(cache.get(KEY)).isEqualTo(Optional.empty());
+    }
+}
