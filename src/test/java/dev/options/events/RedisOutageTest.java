@@ -1,0 +1,103 @@
+package dev.options.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.options.Database;
+import dev.options.Events;
+import dev.options.Fixtures;
+import dev.options.Http;
+import dev.options.PrivateRedis;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * Redis killed under the service: writes still succeed and leave their changes in the outbox, reads
+ * answer from Postgres; once Redis is back the relay publishes what was left and repairs the shared
+ * cache, and the service serves the newest versions.
+ */
+@QuarkusTest
+@TestProfile(RedisOutageTest.OwnRedis.class)
+class RedisOutageTest {
+
+    public static class OwnRedis implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(PrivateRedis.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("options.outbox.relay-after", "PT0.2S",
+                    "options.outbox.relay-interval", "PT0.2S",
+                    "options.feed.reconnect-delay", "PT0.1S");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    Redis redis;
+
+    @Inject
+    InvalidationFeed feed;
+
+    @Test
+    void writesAndReadsGoOnWithoutRedisAndTheRelayCatchesUpWhenItIsBack() throws Exception {
+        Http http = new Http(base);
+        long user = Fixtures.newId();
+        String scope = "/v1/users/" + user + "/options";
+        String key = "user_options:" + user + ":user";
+        assertThat(http.send("PUT", scope + "/a", "application/json", "1").status()).isEqualTo(200);
+        Events events = new Events(redis);
+
+        PrivateRedis.stopServer();
+        long versionWritten;
+        try {
+            for (int i = 2; i <= 6; i++) {
+                Http.Answer write = http.send("PUT", scope + "/a", "application/json", String.valueOf(i));
+                assertThat(write.status()).as("write %d without Redis: %s", i, write.body()).isEqualTo(200);
+                Http.Answer read = http.get(scope);
+                assertThat(read.status()).as("read without Redis").isEqualTo(200);
+                assertThat(read.json().get("options").get("a").asInt()).isEqualTo(i);
+            }
+            versionWritten = http.get(scope, "Cache-Control", "no-cache").json().get("version").asLong();
+            assertThat(versionWritten).isEqualTo(6);
+            assertThat(Database.outboxRows(key)).as("changes wait in the outbox").isEqualTo(5);
+            assertThat(feed.connected()).isFalse();
+        } finally {
+            PrivateRedis.startServer();
+        }
+
+        long restarted = System.nanoTime();
+        long deadline = restarted + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline && (Database.outboxRows(key) > 0 || !feed.connected())) {
+            Thread.sleep(50);
+        }
+        long convergedMillis = Duration.ofNanos(System.nanoTime() - restarted).toMillis();
+        assertThat(Database.outboxRows(key)).as("outbox drained").isZero();
+        assertThat(convergedMillis).as("converged within 2 s of the restart").isLessThan(2000);
+
+        Response shared = redis.send(Request.cmd(Command.GET).arg("options:test:scope:" + key)).await().atMost(Duration.ofSeconds(5));
+        assertThat(shared).as("the relay repaired the shared cache").isNotNull();
+        assertThat(shared.toString()).startsWith("6:");
+        // the restarted Redis kept nothing: the relayed events are all its stream holds of this scope
+        assertThat(events.since("0-0", key)).extracting(ChangeEvent::version).containsExactly(2L, 3L, 4L, 5L, 6L);
+        assertThat(http.get(scope).json().get("version").asLong()).isEqualTo(6);
+    }
+}
