@@ -41,19 +41,7 @@ final class Conditional {
 
     /** Whether a read's {@code If-None-Match} names {@code version}; weak comparison. */
     static boolean noneMatchNames(String header, long version) {
-        if (header == null) {
-            return false;
-        }
-        if (header.trim().equals("*")) {
-            return true;
-        }
-        for (String tag : tags("If-None-Match", header)) {
-            String opaque = tag.startsWith("W/") ? tag.substring(2) : tag;
-            if (version(opaque).filter(v -> v == version).isPresent()) {
-                return true;
-            }
-        }
-        return false;
+        return noneMatchNamesTag(header, etag(version));
     }
 
     /** Whether a read's {@code If-None-Match} names the opaque entity tag {@code etag}; weak comparison. */
