@@ -20,6 +20,9 @@ public interface OptionsConfig {
     @WithDefault("2")
     int retryAfterSeconds();
 
+    /** Authentication and authorization. */
+    Auth auth();
+
     /** The near cache (per instance) and the shared cache (Redis). */
     Cache cache();
 
@@ -60,6 +63,15 @@ public interface OptionsConfig {
         /** Reject keys the registry does not define (422) instead of storing them untyped. */
         @WithDefault("false")
         boolean strict();
+    }
+
+    interface Auth {
+        /**
+         * Require a valid bearer JWT on every API request and authorize it per scope. On by default;
+         * off only where every caller is trusted.
+         */
+        @WithDefault("true")
+        boolean enabled();
     }
 
     interface Cache {

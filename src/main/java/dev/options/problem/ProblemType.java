@@ -13,6 +13,8 @@ public enum ProblemType {
     INVALID_PARAMETER(400, "invalid-parameter", "Invalid parameter"),
     INVALID_HEADER(400, "invalid-header", "Invalid header"),
     BAD_REQUEST(400, "bad-request", "Bad request"),
+    UNAUTHORIZED(401, "unauthorized", "Authentication required"),
+    FORBIDDEN(403, "forbidden", "Not allowed"),
     UNKNOWN_OPTION(404, "unknown-option", "Unknown option"),
     NOT_FOUND(404, "not-found", "Not found"),
     UNKNOWN_DEFINITION(404, "unknown-definition", "Unknown definition"),
@@ -42,6 +44,8 @@ public enum ProblemType {
     public static ProblemType forStatus(int status) {
         return switch (status) {
             case 400 -> BAD_REQUEST;
+            case 401 -> UNAUTHORIZED;
+            case 403 -> FORBIDDEN;
             case 404 -> NOT_FOUND;
             case 405 -> METHOD_NOT_ALLOWED;
             case 406 -> NOT_ACCEPTABLE;

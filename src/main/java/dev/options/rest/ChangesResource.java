@@ -54,7 +54,9 @@ public class ChangesResource {
             throw new ProblemException(ProblemType.INVALID_HEADER, "Last-Event-ID must be an event id such as 1732200000000-0");
         }
         Set<String> wanted = scopes == null ? Set.of() : new HashSet<>(scopes);
-        return Multi.createFrom().<ChangeEvent>emitter(emitter -> new Subscription(emitter, lastEventId == null ? null : lastEventId.trim()).start())
+        // who may follow which scopes was decided before the stream opened (Authentication#authorizeFeed)
+        return Multi.createFrom()
+                .<ChangeEvent>emitter(emitter -> new Subscription(emitter, lastEventId == null ? null : lastEventId.trim()).start())
                 .filter(event -> wanted.isEmpty() || wanted.contains(event.scope().value()))
                 .map(event -> sse.newEventBuilder()
                         .id(event.id())

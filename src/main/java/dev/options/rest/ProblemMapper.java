@@ -12,6 +12,7 @@ import dev.options.config.OptionsConfig;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -29,7 +30,19 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, HttpServerRequest request) {
-        return respond(e.type(), e.type().status(), e.detail(), request, e.extensions()).build();
+        Response.ResponseBuilder response = respond(e.type(), e.type().status(), e.detail(), request, e.extensions());
+        if (e.type() == ProblemType.UNAUTHORIZED) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return response.build();
+    }
+
+    /** A token that is present but malformed, expired, wrongly signed or meant for another issuer or audience. */
+    @ServerExceptionMapper
+    public Response unauthenticated(AuthenticationFailedException e, HttpServerRequest request) {
+        return respond(ProblemType.UNAUTHORIZED, 401, "the bearer token is not valid", request, Map.of())
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+                .build();
     }
 
     @ServerExceptionMapper

@@ -36,6 +36,7 @@ import dev.options.option.ReadFlag;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.Scope;
+import dev.options.security.Access;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -49,10 +50,12 @@ public class ScopeOptionsResource {
 
     private final Scope scope;
     private final OptionService service;
+    private final Access access;
 
-    ScopeOptionsResource(Scope scope, OptionService service) {
+    ScopeOptionsResource(Scope scope, OptionService service, Access access) {
         this.scope = scope;
         this.service = service;
+        this.access = access;
     }
 
     @GET
@@ -72,14 +75,14 @@ public class ScopeOptionsResource {
             if (excludeDefaults) {
                 throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit=true includes defaults; drop defaults=exclude");
             }
-            return service.inherited(scope, flag).map(view -> {
+            return access.read(scope).chain(() -> service.inherited(scope, flag)).map(view -> {
                 String etag = Documents.inheritedEtag(view);
                 return Conditional.noneMatchNamesTag(ifNoneMatch, etag)
                         ? Documents.notModified(etag)
                         : Documents.inherited(view, etag);
             });
         }
-        return service.read(scope, flag).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
+        return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
                 ? Documents.notModified(Conditional.etag(view.version()))
                 : Documents.scope(view, excludeDefaults));
     }
@@ -94,7 +97,7 @@ public class ScopeOptionsResource {
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         OptionKeys.require(key);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
-        return service.read(scope, flag).map(view -> {
+        return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> {
             JsonNode value = view.options().get(key);
             if (value == null) {
                 throw new ProblemException(ProblemType.UNKNOWN_OPTION, "the option is neither stored in this scope nor defaulted");
@@ -118,7 +121,7 @@ public class ScopeOptionsResource {
         requireContentType(contentType);
         JsonNode value = service.validated(scope.kind(), key, OptionJson.parseBody(body));
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return service.update(scope, precondition, (current, staging) -> staging.set(key, value))
+        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.set(key, value)))
                 .map(view -> Documents.scope(view, false));
     }
 
@@ -130,7 +133,7 @@ public class ScopeOptionsResource {
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         OptionKeys.require(key);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return service.update(scope, precondition, (current, staging) -> staging.unset(key))
+        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
                 .map(view -> Documents.scope(view, false));
     }
 
@@ -157,7 +160,7 @@ public class ScopeOptionsResource {
                     member.getValue().isNull() ? member.getValue() : OptionJson.canonical(member.getValue())));
         }
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return service.update(scope, precondition, (current, staging) -> {
+        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> {
             Map<String, JsonNode> sets = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> member : members) {
                 if (member.getValue().isNull()) {
@@ -168,14 +171,14 @@ public class ScopeOptionsResource {
             }
             // every failing key is reported at once, and nothing is written
             service.validatedAll(scope.kind(), sets).forEach(staging::set);
-        }).map(view -> Documents.scope(view, false));
+        })).map(view -> Documents.scope(view, false));
     }
 
     @DELETE
     @Operation(summary = "Reset the scope", description = "Unsets every stored option; defaults apply again.")
     public Uni<Response> reset(@HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return service.update(scope, precondition, (current, staging) -> staging.reset())
+        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.reset()))
                 .map(view -> Documents.scope(view, false));
     }
 

@@ -21,6 +21,7 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
+import dev.options.security.Access;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -33,10 +34,12 @@ public class ScopesResource {
 
     private final OptionService service;
     private final OptionsConfig config;
+    private final Access access;
 
-    public ScopesResource(OptionService service, OptionsConfig config) {
+    public ScopesResource(OptionService service, OptionsConfig config, Access access) {
         this.service = service;
         this.config = config;
+        this.access = access;
     }
 
     @Path("organizations/{organizationId}/options")
@@ -67,7 +70,7 @@ public class ScopesResource {
     }
 
     private ScopeOptionsResource scope(Scope scope) {
-        return new ScopeOptionsResource(scope, service);
+        return new ScopeOptionsResource(scope, service, access);
     }
 
     @GET
@@ -97,7 +100,9 @@ public class ScopesResource {
     private Uni<Response> bulk(ScopeKind kind, String key, List<String> idParameters) {
         OptionKeys.require(key);
         List<Long> ids = bulkIds(idParameters);
-        return service.bulk(kind, key, ids).map(values -> Documents.bulk(key, values));
+        return access.bulk(kind, ids)
+                .chain(() -> service.bulk(kind, key, ids))
+                .map(values -> Documents.bulk(key, values));
     }
 
     private List<Long> bulkIds(List<String> parameters) {

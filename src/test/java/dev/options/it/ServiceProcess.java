@@ -40,7 +40,9 @@ final class ServiceProcess implements AutoCloseable {
     /** Starts an instance with {@code properties} and waits until it is ready and hears the feed. */
     static ServiceProcess start(String name, Map<String, String> properties) throws Exception {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-Dquarkus.http.port=" + port));
+        // these tests are about caches and instances, not tokens: authentication is off for them
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-Dquarkus.http.port=" + port,
+                "-Doptions.auth.enabled=false"));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", System.getProperty("runner.jar", "target/quarkus-app/quarkus-run.jar")));
         File log = File.createTempFile("options-" + name + "-", ".log");

@@ -25,14 +25,14 @@ import io.quarkus.test.junit.QuarkusTest;
  * sent at a scope that holds one option at version 1, which must hold exactly that afterwards.
  */
 @QuarkusTest
-class MalformedRequestsTest {
+public class MalformedRequestsTest {
 
     private static final String JSON = "application/json";
     private static final String MERGE = "application/merge-patch+json";
-    private static final long USER = Fixtures.newId();
+    static final long USER = Fixtures.newId();
     private static final String SCOPE = "/v1/users/" + USER + "/options";
     private static final String SCOPE_KEY = "user_options:" + USER + ":user";
-    private static boolean prepared;
+    static boolean prepared;
 
     @TestHTTPResource("/")
     URI base;
@@ -51,10 +51,21 @@ class MalformedRequestsTest {
         }
     }
 
+    /** Headers every request of the corpus carries (a token, when authentication is on). */
+    protected String[] credentials() {
+        return new String[0];
+    }
+
+    private String[] withCredentials(String... headers) {
+        String[] all = java.util.Arrays.copyOf(credentials(), credentials().length + headers.length);
+        System.arraycopy(headers, 0, all, credentials().length, headers.length);
+        return all;
+    }
+
     @BeforeEach
     void prepare() {
         if (!prepared) {
-            Http.Answer answer = new Http(base).send("PUT", SCOPE + "/a", JSON, "1");
+            Http.Answer answer = new Http(base).send("PUT", SCOPE + "/a", JSON, "1", credentials());
             assertThat(answer.status()).isEqualTo(200);
             prepared = true;
         }
@@ -160,7 +171,7 @@ class MalformedRequestsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void answersItsProblemAndChangesNothing(Case c) {
-        Http.Answer answer = new Http(base).sendBytes(c.method(), c.path(), c.contentType(), c.body(), c.headers());
+        Http.Answer answer = new Http(base).sendBytes(c.method(), c.path(), c.contentType(), c.body(), withCredentials(c.headers()));
 
         assertThat(answer.status()).as("status of %s: %s", c.name(), answer.body()).isEqualTo(c.status());
         assertThat(answer.contentType()).as("content type").startsWith("application/problem+json");
