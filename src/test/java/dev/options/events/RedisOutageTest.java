@@ -80,6 +80,10 @@ class RedisOutageTest {
             assertThat(versionWritten).isEqualTo(6);
             assertThat(Database.outboxRows(key)).as("changes wait in the outbox").isEqualTo(5);
             assertThat(feed.connected()).isFalse();
+            assertThat(http.get("/q/health/live").status()).as("liveness never depends on Redis").isEqualTo(200);
+            Http.Answer ready = http.get("/q/health/ready");
+            assertThat(ready.status()).as("readiness stays up without Redis").isEqualTo(200);
+            assertThat(ready.body()).contains("degraded");
         } finally {
             PrivateRedis.startServer();
         }

@@ -64,6 +64,8 @@ class DatabaseOutageTest {
                 assertThat(uncached.status()).as("a read no cache can serve").isEqualTo(503);
             }
             assertThat(http.send("PATCH", scope, "application/merge-patch+json", "{\"b\": 1}").status()).isEqualTo(503);
+            assertThat(http.get("/q/health/live").status()).as("liveness never depends on Postgres").isEqualTo(200);
+            assertThat(http.get("/q/health/ready").status()).as("readiness goes down with Postgres").isEqualTo(503);
         } finally {
             PrivatePostgres.startServer();
         }
@@ -81,5 +83,11 @@ class DatabaseOutageTest {
         assertThat(write.json().get("version").asLong()).as("failed writes bumped nothing").isEqualTo(2);
         assertThat(http.get(scope).json().get("options").get("a").asInt()).isEqualTo(3);
         assertThat(http.get(scope).json().get("options").has("b")).isFalse();
+        Http.Answer ready = http.get("/q/health/ready");
+        for (int i = 0; i < 50 && ready.status() != 200; i++) {
+            Thread.sleep(100);
+            ready = http.get("/q/health/ready");
+        }
+        assertThat(ready.status()).as("ready again: %s", ready.body()).isEqualTo(200);
     }
 }
