@@ -42,8 +42,12 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         // these tests are about caches and instances, not tokens: authentication is off for them
         List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-Dquarkus.http.port=" + port,
-                "-Doptions.auth.enabled=false"));
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+                "-Doptions.auth.enabled=false", "-Dquarkus.shutdown.delay=" + properties.getOrDefault("quarkus.shutdown.delay", "0s")));
+        properties.forEach((key, value) -> {
+            if (!key.equals("quarkus.shutdown.delay")) {
+                command.add("-D" + key + "=" + value);
+            }
+        });
         command.addAll(List.of("-jar", System.getProperty("runner.jar", "target/quarkus-app/quarkus-run.jar")));
         File log = File.createTempFile("options-" + name + "-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
@@ -77,6 +81,16 @@ final class ServiceProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("instance on port " + port + " did not connect its feed");
+    }
+
+    /** Sends SIGTERM and waits for the process to exit; answers its exit code. */
+    int terminate(Duration within) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("instance did not stop within " + within);
+        }
+        return process.exitValue();
     }
 
     @Override
