@@ -101,7 +101,8 @@ public class OptionService {
                 return entry.view(registry);
             });
         }
-        return Panache.withSession(() -> store.load(scope))
+        Uni<StoredScope> load = flag == ReadFlag.NORMAL ? loadNormal(scope) : Panache.withSession(() -> store.load(scope));
+        return load
                 .map(stored -> {
                     entry.loaded(stored, flag);
                     ScopeView view = entry.view(registry);
@@ -150,10 +151,26 @@ public class OptionService {
             }
             metrics.miss(CacheMetrics.Layer.SHARED);
             metrics.load();
-            return Panache.withSession(() -> store.load(scope))
+            return loadNormal(scope)
                     .call(stored -> shared.offer(key, stored).onFailure().recoverWithNull())
                     .map(stored -> remember(scope, stored));
         });
+    }
+
+    /**
+     * A NORMAL read of Postgres: the read replica when there is one, unless it fails or lags behind a
+     * version this instance has already heard of (then the primary, so no instance ever answers an
+     * older version than one it answered or wrote).
+     */
+    private Uni<StoredScope> loadNormal(Scope scope) {
+        Uni<StoredScope> primary = Panache.withSession(() -> store.load(scope));
+        if (!store.hasReplica()) {
+            return primary;
+        }
+        long floor = near.newestKnown(scope.key());
+        return store.loadFromReplica(scope)
+                .onFailure().recoverWithNull()
+                .chain(stored -> stored != null && stored.version() >= floor ? Uni.createFrom().item(stored) : primary);
     }
 
     /** The near-cache entry of {@code stored}: its effective document serialized once, offered to the near cache. */

@@ -1,5 +1,6 @@
 package dev.options.store;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +17,16 @@ import dev.options.option.OptionJson;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import io.micrometer.core.instrument.Counter;
+import io.quarkus.arc.InjectableInstance;
+import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Postgres, the source of truth, for all three option models through one set of generated
@@ -44,20 +50,50 @@ public class OptionStore {
     private final Counter locks;
     private final Counter writes;
     private final Counter background;
+    private final Counter replicaReads;
+    private final List<Pool> replicas;
 
-    public OptionStore(MeterRegistry meters) {
-        this.reads = statements(meters, "read", "request");
-        this.locks = statements(meters, "lock", "request");
-        this.writes = statements(meters, "write", "request");
-        this.background = statements(meters, "any", "background");
+    public OptionStore(MeterRegistry meters, @ReactiveDataSource("replica") InjectableInstance<Pool> replica) {
+        this.reads = statements(meters, "read", "request", "primary");
+        this.locks = statements(meters, "lock", "request", "primary");
+        this.writes = statements(meters, "write", "request", "primary");
+        this.background = statements(meters, "any", "background", "primary");
+        this.replicaReads = statements(meters, "read", "request", "replica");
+        this.replicas = replica.listActive();
     }
 
-    private static Counter statements(MeterRegistry meters, String kind, String caller) {
+    private static Counter statements(MeterRegistry meters, String kind, String caller, String pool) {
         return Counter.builder("options.store.statements")
                 .description("SQL statements sent to Postgres")
                 .tag("kind", kind)
                 .tag("caller", caller)
+                .tag("pool", pool)
                 .register(meters);
+    }
+
+    /** Whether a read replica is configured ({@code quarkus.datasource.replica.reactive.url}). */
+    public boolean hasReplica() {
+        return !replicas.isEmpty();
+    }
+
+    /**
+     * The scope as the read replica holds it, in one statement of the same shape as {@link #load};
+     * for NORMAL reads only, since a replica may lag.
+     */
+    public Uni<StoredScope> loadFromReplica(Scope scope) {
+        List<Object> parameters = new ArrayList<>();
+        parameters.add(scope.key().value());
+        parameters.addAll(scope.ids());
+        return replicas.get(0).preparedQuery(ScopeSql.positional(ScopeSql.of(scope.kind()).load()))
+                .execute(Tuple.from(parameters))
+                .invoke(() -> replicaReads.increment())
+                .map(rows -> {
+                    List<Object[]> converted = new ArrayList<>();
+                    for (Row row : rows) {
+                        converted.add(new Object[] { row.getLong(0), row.getString(1), row.getString(2) });
+                    }
+                    return toStoredScope(converted);
+                });
     }
 
     /** The scope's version and stored options, in one statement; needs a session. */

@@ -16,6 +16,11 @@ import dev.options.scope.ScopeKind;
  */
 record ScopeSql(String load, String write, String bulk) {
 
+    /** A statement in the reactive client's own placeholders ({@code $1}) instead of Hibernate's ({@code ?1}). */
+    static String positional(String sql) {
+        return sql.replaceAll("\\?(\\d+)", "\\$$1");
+    }
+
     private static final Map<ScopeKind, ScopeSql> BY_KIND = new EnumMap<>(ScopeKind.class);
 
     static {
