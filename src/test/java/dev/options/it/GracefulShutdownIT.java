@@ -84,6 +84,20 @@ class GracefulShutdownIT {
         while (sent.get() < 100) {
             Thread.sleep(10);
         }
+        service.signalTerm();
+        // during the shutdown delay the instance still answers, but readiness is already down
+        boolean readinessWentDown = false;
+        for (int i = 0; i < 100 && !readinessWentDown; i++) {
+            try {
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                readinessWentDown = ready.statusCode() == 503;
+            } catch (IOException gone) {
+                break;
+            }
+            Thread.sleep(10);
+        }
+        assertThat(readinessWentDown).as("readiness went down before the instance stopped").isTrue();
         int exit = service.terminate(Duration.ofSeconds(30));
         clients.shutdown();
         assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();

@@ -83,6 +83,11 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("instance on port " + port + " did not connect its feed");
     }
 
+    /** Sends SIGTERM without waiting. */
+    void signalTerm() {
+        process.destroy();
+    }
+
     /** Sends SIGTERM and waits for the process to exit; answers its exit code. */
     int terminate(Duration within) throws InterruptedException {
         process.destroy();
