@@ -82,35 +82,53 @@ public class OptionService {
      * transaction ends, so it needs one ({@link #inTransaction}).
      */
     public Uni<ScopeView> read(Scope scope, ReadFlag flag) {
+        return held(scope, flag).map(entry -> entry.view(registry));
+    }
+
+    /** A scope's document as {@link #read} would serialize it, without building its maps when it is at hand. */
+    public record Document(long version, byte[] bytes) {
+    }
+
+    /** The scope's version and effective document, serialized: the hot read, served pre-serialized. */
+    public Uni<Document> readDocument(Scope scope, ReadFlag flag) {
+        return held(scope, flag).map(entry -> entry.unmodifiedDocument()
+                .map(bytes -> new Document(entry.originals().version(), bytes))
+                .orElseGet(() -> {
+                    ScopeView view = entry.view(registry);
+                    return new Document(view.version(), view.documentBytes());
+                }));
+    }
+
+    /** The unit of work's entry of {@code scope}, holding originals read with {@code flag} or stronger. */
+    private Uni<ScopeEntry> held(Scope scope, ReadFlag flag) {
         UnitOfWork work = RequestCache.unitOfWork();
         ScopeEntry entry = work.entry(scope);
         if (flag == ReadFlag.LOCKING) {
             if (!work.inTransaction()) {
                 return Uni.createFrom().failure(new IllegalStateException("a LOCKING read needs a transaction"));
             }
-            return lockAndLoad(entry).map(version -> entry.view(registry));
+            return lockAndLoad(entry).replaceWith(entry);
         }
         if (entry.holds(flag)) {
             metrics.hit(CacheMetrics.Layer.REQUEST);
-            return Uni.createFrom().item(entry.view(registry));
+            return Uni.createFrom().item(entry);
         }
         metrics.miss(CacheMetrics.Layer.REQUEST);
         if (flag == ReadFlag.NORMAL && caches) {
             return cached(scope).map(loaded -> {
                 entry.loaded(loaded.stored(), flag, loaded.document());
-                return entry.view(registry);
+                return entry;
             });
         }
         Uni<StoredScope> load = flag == ReadFlag.NORMAL ? loadNormal(scope) : Panache.withSession(() -> store.load(scope));
         return load
                 .map(stored -> {
                     entry.loaded(stored, flag);
-                    ScopeView view = entry.view(registry);
                     if (caches) {
                         // what this instance answered, later NORMAL reads here never answer older
-                        near.offer(scope.key(), new NearCache.Entry(stored, view.documentBytes()));
+                        near.offer(scope.key(), new NearCache.Entry(stored, entry.view(registry).documentBytes()));
                     }
-                    return view;
+                    return entry;
                 });
     }
 

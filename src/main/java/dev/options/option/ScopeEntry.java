@@ -109,6 +109,11 @@ public final class ScopeEntry implements Staging {
         return reset || !modifications.isEmpty();
     }
 
+    /** The serialized effective document, when it is at hand and nothing is staged over it. */
+    Optional<byte[]> unmodifiedDocument() {
+        return hasModifications() ? Optional.empty() : Optional.ofNullable(document);
+    }
+
     /** Forgets what was staged. */
     void discardModifications() {
         modifications.clear();

@@ -27,6 +27,11 @@ final class Documents {
         return json(body, view.version());
     }
 
+    /** {@code 200} with a scope document already serialized. */
+    static Response document(OptionService.Document document) {
+        return json(document.bytes(), document.version());
+    }
+
     /** {@code 200} with one bare option value and the scope's version as {@code ETag}. */
     static Response value(JsonNode value, long version) {
         return json(OptionJson.write(value), version);

@@ -40,35 +40,195 @@ import dev.options.security.Access;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The endpoints of one scope, the same for all five kinds: read it whole or one key, set, unset,
- * merge-patch, reset. Everything here is request parsing; the service does the work.
+ * The endpoints of a scope, the same for all five kinds: read it whole or one key, set, unset,
+ * merge-patch, reset. Two path families name the five kinds: {@code /v1/organizations|projects|users/{id}/options}
+ * and {@code /v1/users/{userId}/projects|organizations/{id}/options}; each endpoint has one method per
+ * family that names the scope and hands over. (Declared paths, not sub-resource locators, which
+ * cost a routing-table build on every request.) Everything here is request parsing; the service
+ * does the work.
  */
+@Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class ScopeOptionsResource {
 
     static final String MERGE_PATCH_JSON = "application/merge-patch+json";
+    private static final String SCOPE = "{kind: organizations|projects|users}/{id}/options";
+    private static final String NARROWED = "users/{userId}/{narrowing: projects|organizations}/{narrowedId}/options";
 
-    private final Scope scope;
     private final OptionService service;
     private final Access access;
 
-    ScopeOptionsResource(Scope scope, OptionService service, Access access) {
-        this.scope = scope;
+    public ScopeOptionsResource(OptionService service, Access access) {
         this.service = service;
         this.access = access;
     }
 
+    /** The scope of {@code /v1/{kind}/{id}/options}. */
+    static Scope scope(String kind, String id) {
+        return switch (kind) {
+            case "organizations" -> Scope.organization(Ids.parse("organizationId", id));
+            case "projects" -> Scope.project(Ids.parse("projectId", id));
+            default -> Scope.user(Ids.parse("userId", id));
+        };
+    }
+
+    /** The scope of {@code /v1/users/{userId}/{narrowing}/{narrowedId}/options}. */
+    static Scope narrowed(String userId, String narrowing, String narrowedId) {
+        long user = Ids.parse("userId", userId);
+        return narrowing.equals("projects")
+                ? Scope.userInProject(user, Ids.parse("projectId", narrowedId))
+                : Scope.userInOrganization(user, Ids.parse("organizationId", narrowedId));
+    }
+
+    // --- one method per endpoint and path family ---------------------------------------------------
+
     @GET
-    @Operation(summary = "Read the scope", description = "The scope document: version and effective options."
-            + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
-            + " inherit=true adds what the scope inherits (defaults < the user's own scope < this scope) and the"
-            + " source of every value.")
-    public Uni<Response> read(
+    @Path(SCOPE)
+    @Operation(summary = "Read an organization, project or user scope", description = READ)
+    public Uni<Response> read(@PathParam("kind") String kind, @PathParam("id") String id,
             @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
             @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
-            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl,
-            @HeaderParam("Pragma") String pragma,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        return read(scope(kind, id), defaults, inherit, cacheControl, pragma, ifNoneMatch);
+    }
+
+    @GET
+    @Path(NARROWED)
+    @Operation(summary = "Read a user's scope in a project or organization", description = READ)
+    public Uni<Response> readNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId,
+            @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
+            @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        return read(narrowed(userId, narrowing, narrowedId), defaults, inherit, cacheControl, pragma, ifNoneMatch);
+    }
+
+    @GET
+    @Path(SCOPE + "/{key}")
+    @Operation(summary = "Read one option", description = GET)
+    public Uni<Response> get(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        return get(scope(kind, id), key, cacheControl, pragma, ifNoneMatch);
+    }
+
+    @GET
+    @Path(NARROWED + "/{key}")
+    @Operation(summary = "Read one option of a user's scope in a project or organization", description = GET)
+    public Uni<Response> getNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        return get(narrowed(userId, narrowing, narrowedId), key, cacheControl, pragma, ifNoneMatch);
+    }
+
+    @PUT
+    @Path(SCOPE + "/{key}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Set one option", description = PUT_DESCRIPTION)
+    public Uni<Response> put(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            byte[] body) {
+        return put(scope(kind, id), key, ifMatch, contentType, body);
+    }
+
+    @PUT
+    @Path(NARROWED + "/{key}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Set one option of a user's scope in a project or organization", description = PUT_DESCRIPTION)
+    public Uni<Response> putNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            byte[] body) {
+        return put(narrowed(userId, narrowing, narrowedId), key, ifMatch, contentType, body);
+    }
+
+    @DELETE
+    @Path(SCOPE + "/{key}")
+    @Operation(summary = "Unset one option", description = UNSET)
+    public Uni<Response> unset(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        return unset(scope(kind, id), key, ifMatch);
+    }
+
+    @DELETE
+    @Path(NARROWED + "/{key}")
+    @Operation(summary = "Unset one option of a user's scope in a project or organization", description = UNSET)
+    public Uni<Response> unsetNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        return unset(narrowed(userId, narrowing, narrowedId), key, ifMatch);
+    }
+
+    @PATCH
+    @Path(SCOPE)
+    @Consumes({ MERGE_PATCH_JSON, MediaType.APPLICATION_JSON })
+    @Operation(summary = "Change several options atomically", description = PATCH_DESCRIPTION)
+    public Uni<Response> patch(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            byte[] body) {
+        return patch(scope(kind, id), ifMatch, contentType, body);
+    }
+
+    @PATCH
+    @Path(NARROWED)
+    @Consumes({ MERGE_PATCH_JSON, MediaType.APPLICATION_JSON })
+    @Operation(summary = "Change several options of a user's scope in a project or organization atomically",
+            description = PATCH_DESCRIPTION)
+    public Uni<Response> patchNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            byte[] body) {
+        return patch(narrowed(userId, narrowing, narrowedId), ifMatch, contentType, body);
+    }
+
+    @DELETE
+    @Path(SCOPE)
+    @Operation(summary = "Reset the scope", description = RESET)
+    public Uni<Response> reset(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        return reset(scope(kind, id), ifMatch);
+    }
+
+    @DELETE
+    @Path(NARROWED)
+    @Operation(summary = "Reset a user's scope in a project or organization", description = RESET)
+    public Uni<Response> resetNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        return reset(narrowed(userId, narrowing, narrowedId), ifMatch);
+    }
+
+    @PUT
+    @Path(SCOPE)
+    @Operation(hidden = true)
+    public Uni<Response> replaceScope(@PathParam("kind") String kind, @PathParam("id") String id) {
+        throw notAllowed();
+    }
+
+    @PUT
+    @Path(NARROWED)
+    @Operation(hidden = true)
+    public Uni<Response> replaceNarrowed(@PathParam("userId") String userId) {
+        throw notAllowed();
+    }
+
+    private static final String READ = "The scope document: version and effective options."
+            + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
+            + " inherit=true adds what the scope inherits (defaults < the user's own scope < this scope) and the"
+            + " source of every value.";
+    private static final String GET = "The bare JSON value, stored or defaulted; 404 if neither.";
+    private static final String PUT_DESCRIPTION = "The body is the bare JSON value (not null).";
+    private static final String UNSET = "Idempotent; the default applies again.";
+    private static final String PATCH_DESCRIPTION = "JSON Merge Patch (RFC 7396): a member sets its key, a null member"
+            + " unsets it, an object member merges into an object value recursively. All of it or none of it.";
+    private static final String RESET = "Unsets every stored option; defaults apply again.";
+
+    // --- the endpoints, for any scope ------------------------------------------------------------
+
+    private Uni<Response> read(Scope scope, String defaults, String inherit, String cacheControl, String pragma,
+            String ifNoneMatch) {
         boolean excludeDefaults = excludeDefaults(defaults);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
         if (inherit(inherit)) {
@@ -82,19 +242,17 @@ public class ScopeOptionsResource {
                         : Documents.inherited(view, etag);
             });
         }
-        return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
-                ? Documents.notModified(Conditional.etag(view.version()))
-                : Documents.scope(view, excludeDefaults));
+        if (excludeDefaults) {
+            return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
+                    ? Documents.notModified(Conditional.etag(view.version()))
+                    : Documents.scope(view, true));
+        }
+        return access.read(scope).chain(() -> service.readDocument(scope, flag)).map(document -> Conditional.noneMatchNames(ifNoneMatch, document.version())
+                ? Documents.notModified(Conditional.etag(document.version()))
+                : Documents.document(document));
     }
 
-    @GET
-    @Path("{key}")
-    @Operation(summary = "Read one option", description = "The bare JSON value, stored or defaulted; 404 if neither.")
-    public Uni<Response> get(
-            @PathParam("key") String key,
-            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl,
-            @HeaderParam("Pragma") String pragma,
-            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+    private Uni<Response> get(Scope scope, String key, String cacheControl, String pragma, String ifNoneMatch) {
         OptionKeys.require(key);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
         return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> {
@@ -108,15 +266,7 @@ public class ScopeOptionsResource {
         });
     }
 
-    @PUT
-    @Path("{key}")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Set one option", description = "The body is the bare JSON value (not null).")
-    public Uni<Response> put(
-            @PathParam("key") String key,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            byte[] body) {
+    private Uni<Response> put(Scope scope, String key, String ifMatch, String contentType, byte[] body) {
         OptionKeys.require(key);
         requireContentType(contentType);
         JsonNode value = service.validated(scope.kind(), key, OptionJson.parseBody(body));
@@ -125,27 +275,14 @@ public class ScopeOptionsResource {
                 .map(view -> Documents.scope(view, false));
     }
 
-    @DELETE
-    @Path("{key}")
-    @Operation(summary = "Unset one option", description = "Idempotent; the default applies again.")
-    public Uni<Response> unset(
-            @PathParam("key") String key,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+    private Uni<Response> unset(Scope scope, String key, String ifMatch) {
         OptionKeys.require(key);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
                 .map(view -> Documents.scope(view, false));
     }
 
-    @PATCH
-    @Consumes({ MERGE_PATCH_JSON, MediaType.APPLICATION_JSON })
-    @Operation(summary = "Change several options atomically",
-            description = "JSON Merge Patch (RFC 7396): a member sets its key, a null member unsets it, an object"
-                    + " member merges into an object value recursively. All of it or none of it.")
-    public Uni<Response> patch(
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            byte[] body) {
+    private Uni<Response> patch(Scope scope, String ifMatch, String contentType, byte[] body) {
         requireContentType(contentType);
         JsonNode patch = OptionJson.parseBody(body);
         if (!patch.isObject()) {
@@ -174,19 +311,15 @@ public class ScopeOptionsResource {
         })).map(view -> Documents.scope(view, false));
     }
 
-    @DELETE
-    @Operation(summary = "Reset the scope", description = "Unsets every stored option; defaults apply again.")
-    public Uni<Response> reset(@HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+    private Uni<Response> reset(Scope scope, String ifMatch) {
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.reset()))
                 .map(view -> Documents.scope(view, false));
     }
 
-    @PUT
-    @Operation(hidden = true)
-    public Uni<Response> replaceScope() {
-        // a scope is changed by key or by merge patch; replacing it whole is not part of the contract
-        throw new NotAllowedException("a scope is changed by key or by merge patch",
+    /** A scope is changed by key or by merge patch; replacing it whole is not part of the contract. */
+    private static NotAllowedException notAllowed() {
+        return new NotAllowedException("a scope is changed by key or by merge patch",
                 new String[] { HttpMethod.GET, HttpMethod.PATCH, HttpMethod.DELETE });
     }
 

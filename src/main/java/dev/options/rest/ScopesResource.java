@@ -24,10 +24,7 @@ import dev.options.scope.ScopeKind;
 import dev.options.security.Access;
 import io.smallrye.mutiny.Uni;
 
-/**
- * The five scope kinds' base paths, each handing its requests to a {@link ScopeOptionsResource} for
- * the scope its path names, and the bulk reads of one key across many scopes.
- */
+/** The bulk reads: one key across many scopes of one kind. */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class ScopesResource {
@@ -40,37 +37,6 @@ public class ScopesResource {
         this.service = service;
         this.config = config;
         this.access = access;
-    }
-
-    @Path("organizations/{organizationId}/options")
-    public ScopeOptionsResource organization(@PathParam("organizationId") String organizationId) {
-        return scope(Scope.organization(Ids.parse("organizationId", organizationId)));
-    }
-
-    @Path("projects/{projectId}/options")
-    public ScopeOptionsResource project(@PathParam("projectId") String projectId) {
-        return scope(Scope.project(Ids.parse("projectId", projectId)));
-    }
-
-    @Path("users/{userId}/options")
-    public ScopeOptionsResource user(@PathParam("userId") String userId) {
-        return scope(Scope.user(Ids.parse("userId", userId)));
-    }
-
-    @Path("users/{userId}/projects/{projectId}/options")
-    public ScopeOptionsResource userInProject(@PathParam("userId") String userId,
-            @PathParam("projectId") String projectId) {
-        return scope(Scope.userInProject(Ids.parse("userId", userId), Ids.parse("projectId", projectId)));
-    }
-
-    @Path("users/{userId}/organizations/{organizationId}/options")
-    public ScopeOptionsResource userInOrganization(@PathParam("userId") String userId,
-            @PathParam("organizationId") String organizationId) {
-        return scope(Scope.userInOrganization(Ids.parse("userId", userId), Ids.parse("organizationId", organizationId)));
-    }
-
-    private ScopeOptionsResource scope(Scope scope) {
-        return new ScopeOptionsResource(scope, service, access);
     }
 
     @GET

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Benchmarks of the options service beside baselines measured in the same run.
+#
+#   src/bench/run.sh [quick|full]     quick: about four minutes in all; full: at most ten
+#
+# Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark), builds the service,
+# seeds a dedicated database (options_bench) with 10,000 project scopes (SCOPES=...), runs every
+# scenario and baseline with the same wrk settings, stops everything it started, and writes
+# target/bench/results.md and PNG plots beside it. Needs Postgres and Redis on localhost, like the
+# service; it touches only its own database, Redis keys under options:bench: and Redis DB 15.
+set -euo pipefail
+
+MODE=${1:-quick}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export BENCH_DIR="$ROOT/src/bench"
+OUT="$ROOT/target/bench"
+SCOPES=${SCOPES:-10000}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+PORT=18080
+FLOOR_PORT=18090
+NOCACHE_PORT=18081
+DB=options_bench
+case "$MODE" in
+  quick) DURATION=4; WARMUP=4; PREWARM_MAX=15; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
+  full) DURATION=10; WARMUP=8; PREWARM_MAX=60; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
+  *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
+esac
+mkdir -p "$OUT"
+RESULTS="$OUT/results.tsv"
+: > "$RESULTS"
+PIDS=()
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# --- tools ------------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v pgbench >/dev/null || need+=(postgresql-contrib)
+command -v redis-benchmark >/dev/null || need+=(redis-tools)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- build ------------------------------------------------------------------------------------
+if [ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ] || [ -n "$(find "$ROOT/src/main" -newer "$ROOT/target/quarkus-app/quarkus-run.jar" -type f | head -1)" ]; then
+  log "building the service"
+  (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
+fi
+CLASSPATH_LIB="$ROOT/target/quarkus-app/lib/main/*"
+mkdir -p "$OUT/classes"
+javac -d "$OUT/classes" -cp "$CLASSPATH_LIB" "$BENCH_DIR/java/FloorServer.java"
+
+# --- database ---------------------------------------------------------------------------------
+psql_bench() { psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_bench -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
+redis-cli -h 127.0.0.1 del options:changes:bench >/dev/null
+
+# seed <scopes> <keys per scope>: project scopes 1..n, each at version 1 with keys k0..k(n-1)
+seed() {
+  psql_bench -d "$DB" -c "TRUNCATE project_options, option_scopes, option_outbox" \
+    -c "INSERT INTO project_options (project_id, key, value) SELECT g, 'k' || k, to_jsonb(k) FROM generate_series(1, $1) g, generate_series(0, $2 - 1) k" \
+    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'project_options:' || g, 1 FROM generate_series(1, $1) g" \
+    -c "VACUUM ANALYZE project_options" -c "VACUUM ANALYZE option_scopes"
+}
+
+# start_service <port> <extra -D...>: starts an instance (LAST_PID), waits for its first answer and
+# writes the milliseconds that took to startup-<port>.ms. Not to be called in a subshell: PIDS must
+# keep every pid, so that everything started is stopped.
+start_service() {
+  local port=$1; shift
+  local began; began=$(date +%s%N)
+  DB_NAME=$DB java -Xms128m -Xmx192m -XX:+UseParallelGC \
+    -Dquarkus.http.port="$port" -Doptions.auth.enabled=false -Dquarkus.shutdown.delay=0s \
+    -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: \
+    -Dquarkus.log.level=WARN "$@" \
+    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$OUT/service-$port.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/v1/projects/1/options"; do
+    kill -0 "$pid" 2>/dev/null || { log "instance on $port died"; cat "$OUT/service-$port.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo $(( ($(date +%s%N) - began) / 1000000 )) > "$OUT/startup-$port.ms"
+  LAST_PID=$pid
+}
+
+stop_services() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+# prewarm <port> <scopes>: scopes read in order (every one, time allowing: at most PREWARM_MAX
+# seconds), so that the measurement starts from warm caches and a warm JIT
+prewarm() {
+  local seconds=$(( $2 / 1500 + 3 ))
+  [ "$seconds" -gt "$PREWARM_MAX" ] && seconds=$PREWARM_MAX
+  SCOPES=$2 wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" >/dev/null 2>&1 || true
+}
+
+fresh_redis() {
+  redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
+}
+
+# record <name> <rps> <p50> <p99> <p999> <errors> <baseline name>
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
+
+# load <name> <script> <port> <connections> <baseline>: warm-up, then a measured wrk run
+load() {
+  local name=$1 script=$2 port=$3 connections=$4 baseline=$5
+  wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  local line
+  line=$(SCOPES=$SCOPES wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 5s -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT ' | cut -c8-)
+  record "$name" \
+    "$(jq -r .rps <<<"$line")" "$(jq -r .p50_ms <<<"$line")" "$(jq -r .p99_ms <<<"$line")" \
+    "$(jq -r .p999_ms <<<"$line")" "$(jq -r .errors <<<"$line")" "$baseline"
+  log "$name: $(jq -c . <<<"$line")"
+}
+command -v jq >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+
+# --- the service, seeded ----------------------------------------------------------------------
+log "seeding $SCOPES scopes (10 keys each)"
+start_service $PORT   # migrates the schema
+seed "$SCOPES" 10
+stop_services
+fresh_redis
+start_service $PORT
+SERVICE=$LAST_PID
+STARTUP_MS=$(cat "$OUT/startup-$PORT.ms")
+prewarm $PORT "$SCOPES"
+
+log "scenarios ($MODE: ${DURATION}s each after ${WARMUP}s of warm-up, $CONNECTIONS connections)"
+curl -s "http://127.0.0.1:$PORT/v1/projects/1/options" > "$OUT/hot-document.json"
+load "hot read (whole scope, skewed)" hot-read.lua $PORT "$CONNECTIONS" "HTTP floor"
+RSS_WARM=$(ps -o rss= -p "$SERVICE" | tr -d ' ')
+( sleep $((DURATION / 2 + WARMUP)); ps -o rss= -p "$SERVICE" | tr -d ' ' > "$OUT/rss-load.kb" ) &
+load "single-key read" key-read.lua $PORT "$CONNECTIONS" "HTTP floor"
+RSS_LOAD=$(cat "$OUT/rss-load.kb" 2>/dev/null || echo 0)
+load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read"
+load "bulk read of 1,000 ids" bulk-read.lua $PORT 8 "-"
+load "single-key write, random scopes" key-write.lua $PORT "$CONNECTIONS" "pgbench write transaction"
+load "10-key PATCH, random scopes" patch10.lua $PORT "$CONNECTIONS" "pgbench write transaction"
+load "contended writes (one scope, distinct keys)" contended.lua $PORT 64 "-"
+
+# --- baselines --------------------------------------------------------------------------------
+log "baseline: HTTP floor"
+java -cp "$OUT/classes:$CLASSPATH_LIB" FloorServer $FLOOR_PORT "$OUT/hot-document.json" > "$OUT/floor.log" 2>&1 &
+PIDS+=("$!")
+until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/"; do sleep 0.05; done
+load "HTTP floor (same bytes)" hot-read.lua $FLOOR_PORT "$CONNECTIONS" "-"
+
+log "baseline: service without near and shared caches"
+start_service $NOCACHE_PORT -Doptions.cache.enabled=false
+load "hot read, caches off" hot-read.lua $NOCACHE_PORT "$CONNECTIONS" "-"
+stop_services
+
+log "baseline: redis-benchmark GET"
+SIZE=$(wc -c < "$OUT/hot-document.json")
+REDIS_RPS=$(redis-benchmark -h 127.0.0.1 --dbnum 15 -t get -d "$SIZE" -c "$CONNECTIONS" -n $((20000 * DURATION)) -q --csv | awk -F'"' '/GET/ {print $4}')
+record "Redis GET (redis-benchmark)" "$REDIS_RPS" - - - 0 -
+
+log "baseline: pgbench"
+# as many database connections as the service's pool has (quarkus.datasource.reactive.max-size)
+pg_rps() { pgbench -h 127.0.0.1 -U postgres -n -D scopes="$SCOPES" -c 20 -j "$THREADS" -T "$DURATION" -f "$BENCH_DIR/pgbench/$1" "$DB" 2>&1 | awk '/^tps/ {print $3}'; }
+record "pgbench write transaction" "$(pg_rps write.sql)" - - - 0 -
+record "pgbench cache-miss read" "$(pg_rps read.sql)" - - - 0 -
+psql_bench -d "$DB" -c "TRUNCATE option_outbox"
+
+# --- cost growth ------------------------------------------------------------------------------
+log "cost growth: options per scope"
+: > "$OUT/keys.dat"
+for keys in $KEY_COUNTS; do
+  seed 100 "$keys"
+  fresh_redis
+  start_service $NOCACHE_PORT -Doptions.cache.enabled=false
+  start_service $PORT
+  SCOPES=100 load "read, $keys options per scope (caches off)" hot-read.lua $NOCACHE_PORT 8 "-"
+  read_p50=$(tail -1 "$RESULTS" | cut -f3)
+  SCOPES=100 load "10-key PATCH, $keys options per scope" patch10.lua $PORT 8 "-"
+  patch_p50=$(tail -1 "$RESULTS" | cut -f3)
+  echo "$keys $read_p50 $patch_p50" >> "$OUT/keys.dat"
+  stop_services
+done
+log "cost growth: scopes"
+: > "$OUT/scopes.dat"
+for count in $SCOPE_COUNTS; do
+  seed "$count" 1
+  fresh_redis
+  start_service $PORT
+  prewarm $PORT "$count"
+  SCOPES=$count load "hot read, $count scopes" hot-read.lua $PORT "$CONNECTIONS" "-"
+  echo "$count $(tail -1 "$RESULTS" | cut -f2)" >> "$OUT/scopes.dat"
+  stop_services
+done
+
+# --- report -----------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f×", a / b; else printf "" }'; }
+rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
+{
+  echo "## Benchmarks ($MODE, $(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run)"
+  echo
+  echo "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | errors | baseline | ratio |"
+  echo "|---|---:|---:|---:|---:|---:|---|---:|"
+  while IFS=$'\t' read -r name rps p50 p99 p999 errors baseline; do
+    base_rps=""
+    [ "$baseline" != "-" ] && base_rps=$(rps_of "$baseline" | head -1)
+    case "$baseline" in "HTTP floor") base_rps=$(rps_of "HTTP floor (same bytes)");; esac
+    printf '| %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$name" "${rps:-0}" "$p50" "$p99" "$p999" "$errors" \
+      "$([ "$baseline" = "-" ] && echo "" || echo "$baseline")" "$([ -n "$base_rps" ] && ratio "$rps" "$base_rps")"
+  done < "$RESULTS"
+  echo
+  echo "Hot read vs caches off: $(ratio "$(rps_of 'hot read (whole scope, skewed)')" "$(rps_of 'hot read, caches off')")."
+  first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
+  echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
+  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load (JVM, -Xmx192m)."
+  echo
+  echo "![p50 latency by options per scope](keys.png) ![hot-read throughput by scopes](scopes.png)"
+} > "$OUT/results.md"
+
+gnuplot <<EOF
+set terminal png size 640,400
+set output "$OUT/keys.png"
+set title "p50 latency by options per scope"
+set logscale x
+set xlabel "options per scope"; set ylabel "ms"
+plot "$OUT/keys.dat" using 1:2 with linespoints title "whole-scope read (caches off)", "" using 1:3 with linespoints title "10-key PATCH"
+set output "$OUT/scopes.png"
+set title "hot-read throughput by number of scopes"
+set ylabel "requests/s"; set xlabel "scopes"
+set yrange [0:*]
+plot "$OUT/scopes.dat" using 1:2 with linespoints title "hot read"
+EOF
+
+cat "$OUT/results.md"
+log "written: $OUT/results.md, $OUT/keys.png, $OUT/scopes.png"

@@ -1,0 +1,9 @@
+-- One option set on a random scope.
+dofile(os.getenv("BENCH_DIR") .. "/wrk/report.lua")
+local scopes = tonumber(os.getenv("SCOPES") or "10000")
+local counter = 0
+request = function()
+  counter = counter + 1
+  local id = math.random(scopes)
+  return wrk.format("PUT", "/v1/projects/" .. id .. "/options/k1", { ["Content-Type"] = "application/json" }, tostring(counter))
+end
