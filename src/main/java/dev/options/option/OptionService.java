@@ -120,7 +120,7 @@ public class OptionService {
                 return entry;
             });
         }
-        Uni<StoredScope> load = flag == ReadFlag.NORMAL ? loadNormal(scope) : Panache.withSession(() -> store.load(scope));
+        Uni<StoredScope> load = flag == ReadFlag.NORMAL ? loadNormal(scope) : inSession(() -> store.load(scope));
         return load
                 .map(stored -> {
                     entry.loaded(stored, flag);
@@ -181,7 +181,7 @@ public class OptionService {
      * older version than one it answered or wrote).
      */
     private Uni<StoredScope> loadNormal(Scope scope) {
-        Uni<StoredScope> primary = Panache.withSession(() -> store.load(scope));
+        Uni<StoredScope> primary = inSession(() -> store.load(scope));
         if (!store.hasReplica()) {
             return primary;
         }
@@ -304,12 +304,27 @@ public class OptionService {
         if (unit.inTransaction()) {
             return Uni.createFrom().deferred(work::get);
         }
-        return Uni.createFrom().deferred(() -> {
+        return uncancellable(Uni.createFrom().deferred(() -> {
                     unit.beginTransaction();
                     return Panache.withTransaction(work);
                 })
                 .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null))
-                .call(unit::runAfterCommit);
+                .call(unit::runAfterCommit));
+    }
+
+    /** {@code work} on a session of its own (or the one open), run to its end: see {@link #uncancellable}. */
+    private static <T> Uni<T> inSession(Supplier<Uni<T>> work) {
+        return uncancellable(Panache.withSession(work));
+    }
+
+    /**
+     * Runs {@code work} to its end even when its subscriber goes away (a client that disconnects
+     * cancels its request's pipeline): database work cut off between its statements would leave its
+     * connection holding a live transaction, and the pool would run dry. The result of work whose
+     * caller has gone is dropped; a transaction commits or rolls back as it would have.
+     */
+    static <T> Uni<T> uncancellable(Uni<T> work) {
+        return Uni.createFrom().emitter(emitter -> work.subscribe().with(emitter::complete, emitter::fail));
     }
 
     /**
@@ -394,7 +409,7 @@ public class OptionService {
         return fromShared(kind, key, misses, fallback, known)
                 .chain(remaining -> remaining.isEmpty()
                         ? Uni.createFrom().item(Map.<Long, JsonNode>of())
-                        : Panache.withSession(() -> store.bulk(kind, key, remaining)))
+                        : inSession(() -> store.bulk(kind, key, remaining)))
                 .map(found -> {
                     Map<Long, JsonNode> values = new LinkedHashMap<>();
                     for (Long id : ids) {

@@ -19,7 +19,6 @@ import dev.options.option.OptionKeys;
 import dev.options.option.OptionService;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
-import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import dev.options.security.Access;
 import io.smallrye.mutiny.Uni;
