@@ -94,8 +94,8 @@ public class SharedCache {
     }
 
     /**
-     * Stores {@code stored} unless Redis holds the same or a newer version. Answers whether Redis now
-     * holds at least this version; fails when Redis cannot be reached.
+     * Stores {@code stored} unless Redis holds the same or a newer version: afterwards Redis holds
+     * at least this version. Fails when Redis cannot be reached in time.
      */
     public Uni<Void> offer(ScopeKey key, StoredScope stored) {
         String value = stored.version() + ":" + OptionJson.text(OptionJson.object(stored.options()));

@@ -64,11 +64,10 @@ public class InvalidationFeed {
                 .description("1 while this instance hears invalidations").register(meters);
     }
 
+    /** Tails the stream from startup on, with or without caches: the change feed's clients hear it too. */
     void start(@Observes StartupEvent event) {
-        if (config.cache().enabled()) {
-            running = true;
-            connect();
-        }
+        running = true;
+        connect();
     }
 
     void stop(@Observes ShutdownEvent event) {

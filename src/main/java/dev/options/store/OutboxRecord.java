@@ -14,9 +14,9 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
 /**
  * A row of {@code option_outbox}: one committed change that has not been delivered to the
- * invalidation feed yet. Written by the save's own statement, in the save's transaction; read by
- * the outbox relay. (It is also the mapped entity that makes Quarkus start Hibernate Reactive, whose
- * session carries every statement of the store.)
+ * invalidation feed yet. Written by the save's own statement, in the save's transaction; the relay
+ * claims rows with native SQL ({@code FOR UPDATE SKIP LOCKED}). This mapping is what makes Quarkus
+ * start Hibernate Reactive, whose session carries every statement of the store.
  */
 @Entity
 @Table(name = "option_outbox")

@@ -36,7 +36,7 @@ import io.smallrye.mutiny.Uni;
  */
 @QuarkusTest
 @TestProfile(RequestCacheTest.RequestCacheOnly.class)
-class RequestCacheTest {
+public class RequestCacheTest {
 
     public static class RequestCacheOnly implements QuarkusTestProfile {
         @Override
