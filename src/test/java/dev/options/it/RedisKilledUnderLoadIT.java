@@ -82,7 +82,7 @@ class RedisKilledUnderLoadIT {
             assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
 
             assertThat(failures).as("failed requests out of %d", requests.get()).isEmpty();
-            assertThat(requests.get()).isGreaterThan(100);
+            assertThat(requests.get()).as("requests made in the 3 s of load").isGreaterThan(20);
 
             long deadline = restarted + Duration.ofSeconds(10).toNanos();
             boolean converged = false;
