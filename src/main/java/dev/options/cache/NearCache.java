@@ -112,6 +112,11 @@ public class NearCache {
         newest.asMap().merge(key, version, Math::max);
     }
 
+    /** Forgets every entry, as an eviction would. */
+    void flush() {
+        entries.invalidateAll();
+    }
+
     /** Called by the invalidation feed: trusted only while it is connected; losing it flushes everything. */
     public void trust(boolean connected) {
         if (!connected) {
@@ -120,19 +125,5 @@ public class NearCache {
         } else {
             trusted = true;
         }
-    }
-
-    public boolean trusted() {
-        return trusted;
-    }
-
-    /** Forgets every entry (the feed missed events it can no longer replay). */
-    public void flush() {
-        entries.invalidateAll();
-    }
-
-    long size() {
-        entries.cleanUp();
-        return entries.estimatedSize();
     }
 }

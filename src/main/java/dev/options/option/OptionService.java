@@ -91,12 +91,7 @@ public class OptionService {
 
     /** The scope's version and effective document, serialized: the hot read, served pre-serialized. */
     public Uni<Document> readDocument(Scope scope, ReadFlag flag) {
-        return held(scope, flag).map(entry -> entry.unmodifiedDocument()
-                .map(bytes -> new Document(entry.originals().version(), bytes))
-                .orElseGet(() -> {
-                    ScopeView view = entry.view(registry);
-                    return new Document(view.version(), view.documentBytes());
-                }));
+        return held(scope, flag).map(entry -> new Document(entry.originals().version(), entry.document(registry)));
     }
 
     /** The unit of work's entry of {@code scope}, holding originals read with {@code flag} or stronger. */
@@ -126,7 +121,7 @@ public class OptionService {
                     entry.loaded(stored, flag);
                     if (caches) {
                         // what this instance answered, later NORMAL reads here never answer older
-                        near.offer(scope.key(), new NearCache.Entry(stored, entry.view(registry).documentBytes()));
+                        near.offer(scope.key(), new NearCache.Entry(stored, entry.document(registry)));
                     }
                     return entry;
                 });
@@ -148,6 +143,7 @@ public class OptionService {
         Context caller = Vertx.currentContext();
         List<Uni<NearCache.Entry>> created = new ArrayList<>(1);
         Uni<NearCache.Entry> load = loading.computeIfAbsent(key, k -> {
+            // memoization, not waiting: the load runs once and every concurrent reader gets its result
             Uni<NearCache.Entry> fresh = loadBelowNear(scope)
                     .onTermination().invoke(() -> loading.remove(k))
                     .memoize().indefinitely();
@@ -195,7 +191,7 @@ public class OptionService {
     private NearCache.Entry remember(Scope scope, StoredScope stored) {
         ScopeEntry fresh = new ScopeEntry(scope);
         fresh.loaded(stored, ReadFlag.NORMAL);
-        NearCache.Entry entry = new NearCache.Entry(stored, fresh.view(registry).documentBytes());
+        NearCache.Entry entry = new NearCache.Entry(stored, fresh.document(registry));
         near.offer(scope.key(), entry);
         return entry;
     }
@@ -376,9 +372,9 @@ public class OptionService {
         return store.write(entry.scope(), after.version(), changes)
                 .map(outboxId -> {
                     entry.saved(after);
-                    ScopeView view = entry.view(registry);
-                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, view.documentBytes(), changes.keys(), outboxId));
-                    return view;
+                    byte[] document = entry.document(registry);
+                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, document, changes.keys(), outboxId));
+                    return entry.view(registry);
                 });
     }
 

@@ -1,7 +1,6 @@
 package dev.options.option;
 
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -64,10 +63,6 @@ public final class ScopeEntry implements Staging {
         return originals;
     }
 
-    public Optional<ReadFlag> flag() {
-        return Optional.ofNullable(flag);
-    }
-
     void loaded(StoredScope stored, ReadFlag readFlag) {
         loaded(stored, readFlag, null);
     }
@@ -109,9 +104,19 @@ public final class ScopeEntry implements Staging {
         return reset || !modifications.isEmpty();
     }
 
-    /** The serialized effective document, when it is at hand and nothing is staged over it. */
-    Optional<byte[]> unmodifiedDocument() {
-        return hasModifications() ? Optional.empty() : Optional.ofNullable(document);
+    /**
+     * The effective document, serialized: the originals' own, kept once serialized (or as the near
+     * cache handed it over), unless modifications are staged over them.
+     */
+    byte[] document(OptionRegistry registry) {
+        if (hasModifications()) {
+            return view(registry).documentBytes();
+        }
+        if (document == null) {
+            ScopeView view = view(registry);
+            document = OptionJson.scopeDocument(view.version(), view.options());
+        }
+        return document;
     }
 
     /** Forgets what was staged. */
@@ -136,9 +141,6 @@ public final class ScopeEntry implements Staging {
             effective = withDefaults;
         }
         if (!hasModifications()) {
-            if (document == null) {
-                document = OptionJson.scopeDocument(stored.version(), effective);
-            }
             return new ScopeView(scope, stored.version(), effective, normalized, document);
         }
         Map<String, JsonNode> staged = merged(normalized);
