@@ -53,8 +53,40 @@ public final class Database {
         }
     }
 
+    /** Runs one statement that changes rows; answers how many it changed. */
+    public static int execute(String sql, Object... parameters) {
+        try (Connection connection = connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static long outboxRows(String scopeKey) {
         return scalar("SELECT count(*) FROM option_outbox WHERE scope_key = ?", scopeKey);
+    }
+
+    /**
+     * The scope's outbox rows once the sweeper has had its chance: published changes leave the outbox
+     * in batches, a sweep interval after they were published, so this waits (at most five seconds)
+     * for the count to reach zero and answers it.
+     */
+    public static long outboxRowsAfterSweep(String scopeKey) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long rows = outboxRows(scopeKey);
+        while (rows > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            rows = outboxRows(scopeKey);
+        }
+        return rows;
     }
 
     /** The scope's version in {@code option_scopes}; 0 when it was never written. */

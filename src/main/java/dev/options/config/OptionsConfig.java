@@ -120,12 +120,19 @@ public interface OptionsConfig {
 
     interface Outbox {
         /** How often each instance's relay looks for committed changes left unpublished. */
-        @WithDefault("PT1S")
+        @WithDefault("PT0.5S")
         Duration relayInterval();
 
-        /** How old a change must be before the relay takes it over from the instance that made it. */
-        @WithDefault("PT2S")
+        /**
+         * How old a change must be before the relay takes it over from the instance that made it; well
+         * above {@link #sweepInterval}, so that the relay leaves published changes to the sweep.
+         */
+        @WithDefault("PT1S")
         Duration relayAfter();
+
+        /** How often published changes are deleted from the outbox, all of them in one statement. */
+        @WithDefault("PT0.05S")
+        Duration sweepInterval();
 
         /** Most changes one relay run publishes. */
         @WithDefault("200")

@@ -8,16 +8,15 @@ import dev.options.cache.NearCache;
 import dev.options.cache.SharedCache;
 import dev.options.config.OptionsConfig;
 import dev.options.scope.Scope;
-import dev.options.store.OptionStore;
 import dev.options.store.StoredScope;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 
 /**
  * What follows a committed change: this instance's near cache takes the new version (read your
- * writes), Redis is compare-and-set to it, the event is appended to the feed, and the change leaves
- * the outbox. Any failure leaves the outbox row for the relay; the write itself has succeeded.
+ * writes), Redis is compare-and-set to it and the event is appended to the feed (both at once), and
+ * the change is handed to the sweeper, which deletes it from the outbox. Any failure leaves the outbox
+ * row for the relay; the write itself has succeeded.
  */
 @ApplicationScoped
 public class ChangePublisher {
@@ -25,14 +24,15 @@ public class ChangePublisher {
     private final NearCache near;
     private final SharedCache shared;
     private final InvalidationFeed feed;
-    private final OptionStore store;
+    private final OutboxSweeper sweeper;
     private final boolean caches;
 
-    public ChangePublisher(NearCache near, SharedCache shared, InvalidationFeed feed, OptionStore store, OptionsConfig config) {
+    public ChangePublisher(NearCache near, SharedCache shared, InvalidationFeed feed, OutboxSweeper sweeper,
+            OptionsConfig config) {
         this.near = near;
         this.shared = shared;
         this.feed = feed;
-        this.store = store;
+        this.sweeper = sweeper;
         this.caches = config.cache().enabled();
     }
 
@@ -42,7 +42,7 @@ public class ChangePublisher {
             near.offer(scope.key(), new NearCache.Entry(after, document));
         }
         return deliver(scope, after, after.version(), keys)
-                .chain(() -> Panache.withSession(() -> store.deleteOutbox(outboxId)))
+                .invoke(() -> sweeper.published(outboxId))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("change %s v%d left for the outbox relay: %s", scope.key(), after.version(), failure.getMessage());
                     return null;
@@ -51,10 +51,17 @@ public class ChangePublisher {
 
     /**
      * Repairs Redis to {@code current} (the scope as Postgres holds it now) and appends the event of
-     * the change to {@code version}; fails if Redis does.
+     * the change to {@code version}, the two commands sent together; fails if either does. Their
+     * order does not matter: an instance that hears the event before Redis holds the new version
+     * refuses Redis's older one (it is below the version heard of) and reads Postgres.
      */
     Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys) {
-        Uni<Void> repaired = caches ? shared.offer(scope.key(), current) : Uni.createFrom().voidItem();
-        return repaired.chain(() -> feed.append(scope.key(), version, keys)).replaceWithVoid();
+        Uni<String> appended = feed.append(scope.key(), version, keys);
+        if (!caches) {
+            return appended.replaceWithVoid();
+        }
+        return Uni.combine().all().unis(shared.offer(scope.key(), current), appended)
+                .with((repaired, id) -> null)
+                .replaceWithVoid();
     }
 }

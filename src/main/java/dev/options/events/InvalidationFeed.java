@@ -192,15 +192,16 @@ public class InvalidationFeed {
     private void lost(Throwable failure) {
         boolean wasConnected = connected;
         connected = false;
-        near.trust(false);
         RedisConnection open = connection;
         connection = null;
         if (open != null) {
             open.closeAndForget();
         }
         if (!running) {
+            // stopping: the near cache goes with the application (and may already be gone)
             return;
         }
+        near.trust(false);
         if (wasConnected) {
             Log.warnf("invalidation feed lost (%s); near cache bypassed until it is back",
                     failure == null ? "connection closed" : failure.getMessage());

@@ -1,5 +1,6 @@
 package dev.options.option;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,6 +16,8 @@ import java.util.stream.Collectors;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.options.cache.CacheMetrics;
 import dev.options.cache.NearCache;
@@ -31,6 +34,8 @@ import dev.options.scope.ScopeKind;
 import dev.options.store.Changes;
 import dev.options.store.OptionStore;
 import dev.options.store.StoredScope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -44,7 +49,7 @@ import io.vertx.core.Vertx;
  *
  * <p>Within a unit of work a scope is read from Postgres at most once per read flag: later reads
  * with the same or a weaker flag are served from the request cache, with staged modifications merged
- * in. {@link #update} is the locking save of the write path.
+ * in. {@link #update} is the save of the write path: locking, or one conditional statement.
  */
 @ApplicationScoped
 public class OptionService {
@@ -58,9 +63,20 @@ public class OptionService {
     private final CacheMetrics metrics;
     private final boolean caches;
     private final ConcurrentMap<ScopeKey, Uni<NearCache.Entry>> loading = new ConcurrentHashMap<>();
+    /** Scopes whose one-statement save lost a race lately: their saves lock first, as contention wants. */
+    private final Cache<ScopeKey, Boolean> contended = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
+    private final Counter conditionalSaves;
+    private final Counter lockedSaves;
+    private final Counter conflicts;
 
     public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
-            SharedCache shared, ChangePublisher publisher, CacheMetrics metrics) {
+            SharedCache shared, ChangePublisher publisher, CacheMetrics metrics, MeterRegistry meters) {
+        this.conditionalSaves = saves(meters, "conditional");
+        this.lockedSaves = saves(meters, "locking");
+        this.conflicts = Counter.builder("options.saves.conflicts")
+                .description("One-statement saves another writer got ahead of (each then saved under the lock)")
+                .register(meters);
         this.store = store;
         this.registry = registry;
         this.config = config;
@@ -69,6 +85,13 @@ public class OptionService {
         this.publisher = publisher;
         this.metrics = metrics;
         this.caches = config.cache().enabled();
+    }
+
+    private static Counter saves(MeterRegistry meters, String path) {
+        return Counter.builder("options.saves")
+                .description("Saves, by path: one conditional statement, or a transaction holding the scope's lock")
+                .tag("path", path)
+                .register(meters);
     }
 
     /** A change to make under the scope's lock, given the scope as it is then. */
@@ -281,14 +304,72 @@ public class OptionService {
      * originals; and when anything changed, write the changes, the version + 1 and an outbox row in
      * one statement. The request cache then holds the new originals without reading them again.
      *
+     * <p>Outside a transaction, when this instance holds the scope's current version (its near cache
+     * or this unit of work), the same save is made in one autocommitted statement instead, conditional
+     * on that version ({@link #writeIfUnchanged}); whatever that cannot settle falls back to the
+     * locking save, so the outcome is the same either way.
+     *
      * @throws ProblemException {@code 412 version-mismatch} (with {@code currentVersion}) when
      *     {@code ifMatch} does not match, {@code 422 too-many-keys}; nothing is written then
      */
     public Uni<ScopeView> update(Scope scope, IfMatch ifMatch, Edit edit) {
-        ScopeEntry entry = RequestCache.unitOfWork().entry(scope);
-        return inTransaction(() -> lockAndLoad(entry)
+        UnitOfWork work = RequestCache.unitOfWork();
+        ScopeEntry entry = work.entry(scope);
+        Uni<ScopeView> locking = Uni.createFrom().deferred(() -> inTransaction(() -> lockAndLoad(entry)
                 .map(version -> stage(entry, ifMatch, edit))
-                .chain(changes -> persist(entry, changes)));
+                .chain(changes -> persist(entry, changes)))
+                .invoke(() -> lockedSaves.increment()));
+        if (work.inTransaction() || contended.getIfPresent(scope.key()) != null) {
+            return locking;
+        }
+        return writeIfUnchanged(entry, ifMatch, edit).chain(view -> view != null ? Uni.createFrom().item(view) : locking);
+    }
+
+    /**
+     * The save as one statement, when this instance holds the scope's version: stage and diff against
+     * what it holds, and write only if the scope is still at that version (the statement takes the
+     * scope's row lock and checks the version under it, so it serializes with every other writer
+     * exactly as the locking save does). Answers null, having written nothing and staged nothing
+     * more, when the locking save must decide instead: no version held, a precondition, an edit or a
+     * limit that fails against it, nothing to write, or another writer that got there first (the
+     * scope then counts as contended for a while and its saves lock straight away).
+     */
+    private Uni<ScopeView> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, Edit edit) {
+        Scope scope = entry.scope();
+        Optional<NearCache.Entry> held = caches ? near.get(scope.key()) : Optional.empty();
+        if (held.isPresent() && !(entry.holds(ReadFlag.NORMAL) && entry.originals().version() >= held.get().stored().version())) {
+            entry.loaded(held.get().stored(), ReadFlag.NORMAL, held.get().document());
+        }
+        if (!entry.holds(ReadFlag.NORMAL) || entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
+            return Uni.createFrom().nullItem();
+        }
+        StoredScope before = entry.originals();
+        ScopeEntry.Staged staged = entry.staged();
+        Changes changes;
+        try {
+            edit.apply(entry.view(registry), entry);
+            changes = entry.diff(registry, config.limits().maxKeysPerScope());
+        } catch (RuntimeException judgedUnderTheLock) {
+            entry.restore(staged);
+            return Uni.createFrom().nullItem();
+        }
+        if (changes.isEmpty()) {
+            entry.restore(staged);
+            return Uni.createFrom().nullItem();
+        }
+        StoredScope after = changes.applyTo(before, before.version() + 1);
+        return uncancellable(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {
+            if (outboxId == null) {
+                conflicts.increment();
+                contended.put(scope.key(), Boolean.TRUE);
+                entry.restore(staged);
+                return Uni.createFrom().<ScopeView>nullItem();
+            }
+            conditionalSaves.increment();
+            entry.written(after);
+            return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId)
+                    .map(ignored -> entry.view(registry));
+        }));
     }
 
     /**

@@ -119,6 +119,21 @@ public final class ScopeEntry implements Staging {
         return document;
     }
 
+    /** What is staged, to go back to with {@link #restore} when an attempt to save it is abandoned. */
+    record Staged(Map<String, JsonNode> modifications, boolean reset) {
+    }
+
+    Staged staged() {
+        return new Staged(Map.copyOf(modifications), reset);
+    }
+
+    /** Stages exactly what {@code staged} held again, dropping whatever was staged since. */
+    void restore(Staged staged) {
+        modifications.clear();
+        modifications.putAll(staged.modifications());
+        reset = staged.reset();
+    }
+
     /** Forgets what was staged. */
     void discardModifications() {
         modifications.clear();
@@ -202,6 +217,12 @@ public final class ScopeEntry implements Staging {
         loaded(next, ReadFlag.LOCKING);
         discardModifications();
         writtenInTransaction = true;
+    }
+
+    /** A save outside any transaction stored {@code next}, which is now merely the latest. */
+    void written(StoredScope next) {
+        loaded(next, ReadFlag.LATEST);
+        discardModifications();
     }
 
     /**

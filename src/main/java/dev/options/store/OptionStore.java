@@ -52,8 +52,10 @@ public class OptionStore {
     private final Counter background;
     private final Counter replicaReads;
     private final List<Pool> replicas;
+    private final Pool primary;
 
-    public OptionStore(MeterRegistry meters, @ReactiveDataSource("replica") InjectableInstance<Pool> replica) {
+    public OptionStore(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica) {
+        this.primary = primary;
         this.reads = statements(meters, "read", "request", "primary");
         this.locks = statements(meters, "lock", "request", "primary");
         this.writes = statements(meters, "write", "request", "primary");
@@ -165,14 +167,32 @@ public class OptionStore {
                 .invoke(() -> count(writes));
     }
 
-    /** Removes a change from the outbox once it is published. Needs a session. */
-    public Uni<Void> deleteOutbox(long id) {
-        return Panache.getSession()
-                .chain(session -> session.createNativeQuery("DELETE FROM option_outbox WHERE id = ?1")
-                        .setParameter(1, id)
-                        .executeUpdate())
+    /**
+     * {@link #write}, as one statement of its own (no transaction, no session), made only if the scope
+     * is still at {@code version - 1}; answers the outbox row's id, or null when the scope has moved
+     * on (then nothing is written). The statement's UPDATE takes the scope's row lock, so it
+     * serializes with every other writer of the scope exactly as {@link #lock} does.
+     */
+    public Uni<Long> writeIfAt(Scope scope, long version, Changes changes) {
+        List<Object> parameters = new ArrayList<>(scope.ids().size() + 5);
+        parameters.add(scope.key().value());
+        parameters.addAll(scope.ids());
+        parameters.add(OptionJson.text(OptionJson.object(changes.upserts())));
+        parameters.add(OptionJson.text(changes.deletes()));
+        parameters.add(version);
+        parameters.add(OptionJson.text(changes.keys()));
+        return primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
+                .execute(Tuple.from(parameters))
                 .invoke(() -> count(writes))
-                .replaceWithVoid();
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+    }
+
+    /** Removes published changes from the outbox, in one statement of its own: background work, never a request's. */
+    public Uni<Integer> deleteOutbox(List<Long> ids) {
+        return primary.preparedQuery("DELETE FROM option_outbox WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(new Long[0])))
+                .invoke(() -> background.increment())
+                .map(rows -> rows.rowCount());
     }
 
     /**

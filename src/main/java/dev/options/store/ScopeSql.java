@@ -14,7 +14,7 @@ import dev.options.scope.ScopeKind;
  * share one store and none has a copy of the logic. Parameter {@code ?1} is always the scope key and
  * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String write, String bulk) {
+record ScopeSql(String load, String write, String writeIfAt, String bulk) {
 
     /** A statement in the reactive client's own placeholders ({@code $1}) instead of Hibernate's ({@code ?1}). */
     static String positional(String sql) {
@@ -77,6 +77,25 @@ record ScopeSql(String load, String write, String bulk) {
                 + ") INSERT INTO option_outbox (scope_key, version, keys)"
                 + " VALUES (?1, cast(?" + version + " AS bigint), cast(cast(?" + keys + " AS text) AS jsonb)) RETURNING id";
 
+        // The same save as one autocommitted statement, made only if the scope is still at the version
+        // before ?version: the UPDATE takes the scope's row lock (waiting for a holder, then checking
+        // the version again), and every other part runs only if it bumped the version. No row back:
+        // another writer got there first, nothing is written.
+        String writeIfAt = "WITH bumped AS ("
+                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
+                + " WHERE scope_key = ?1 AND version = cast(?" + version + " AS bigint) - 1 RETURNING version"
+                + "), upserted AS ("
+                + "INSERT INTO " + table + " (" + columns + ", key, value)"
+                + " SELECT " + String.join(", ", insertValues) + ", e.key, e.value"
+                + " FROM jsonb_each(cast(cast(?" + upserts + " AS text) AS jsonb)) AS e WHERE EXISTS (SELECT 1 FROM bumped)"
+                + " ON CONFLICT (" + columns + ", key) DO UPDATE SET value = excluded.value, updated_at = now()"
+                + "), deleted AS ("
+                + "DELETE FROM " + table + " o WHERE " + matches(kind, "o.")
+                + " AND o.key IN (SELECT jsonb_array_elements_text(cast(cast(?" + deletes + " AS text) AS jsonb)))"
+                + " AND EXISTS (SELECT 1 FROM bumped)"
+                + ") INSERT INTO option_outbox (scope_key, version, keys)"
+                + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb) FROM bumped RETURNING id";
+
         String bulk = null;
         if (kind.singleId()) {
             String idColumn = kind.idColumns().get(0);
@@ -84,7 +103,7 @@ record ScopeSql(String load, String write, String bulk) {
                     + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
                     + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
         }
-        return new ScopeSql(load, write, bulk);
+        return new ScopeSql(load, write, positional(writeIfAt), bulk);
     }
 
     /** The condition that selects exactly this kind's rows of one scope. */
