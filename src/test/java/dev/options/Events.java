@@ -23,6 +23,25 @@ public final class Events {
         this.stream = ConfigProvider.getConfig().getValue("options.feed.stream", String.class);
     }
 
+    /**
+     * Waits (at most five seconds) until {@code feed} is connected: saves publish their events at once
+     * only then, and the near cache answers only then; fails the test if it never connects.
+     */
+    public static void awaitConnected(InvalidationFeed feed) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!feed.connected() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!feed.connected()) {
+            throw new AssertionError("the invalidation feed did not connect");
+        }
+    }
+
     /** The id of the newest event now, to read what comes after it. */
     public String mark() {
         Response newest = redis.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))

@@ -117,6 +117,11 @@ public class NearCache {
         entries.invalidateAll();
     }
 
+    /** Whether the invalidation feed is connected, so that entries are kept and answered (and Redis is up). */
+    public boolean trusted() {
+        return trusted;
+    }
+
     /** Called by the invalidation feed: trusted only while it is connected; losing it flushes everything. */
     public void trust(boolean connected) {
         if (!connected) {

@@ -16,7 +16,8 @@ import io.smallrye.mutiny.Uni;
  * What follows a committed change: this instance's near cache takes the new version (read your
  * writes), Redis is compare-and-set to it and the event is appended to the feed (both at once), and
  * the change is handed to the sweeper, which deletes it from the outbox. Any failure leaves the outbox
- * row for the relay; the write itself has succeeded.
+ * row for the relay, and so does a feed that is not connected (Redis down: nothing is tried, so the
+ * request does not wait for Redis's timeout); the write itself has succeeded.
  */
 @ApplicationScoped
 public class ChangePublisher {
@@ -40,6 +41,11 @@ public class ChangePublisher {
     public Uni<Void> committed(Scope scope, StoredScope after, byte[] document, SortedSet<String> keys, long outboxId) {
         if (caches) {
             near.offer(scope.key(), new NearCache.Entry(after, document));
+        }
+        if (!feed.connected()) {
+            // Redis is down (the feed's tail lost it): no waiting for its timeout on the request path
+            Log.debugf("change %s v%d left for the outbox relay: the feed is not connected", scope.key(), after.version());
+            return Uni.createFrom().voidItem();
         }
         return deliver(scope, after, after.version(), keys)
                 .invoke(() -> sweeper.published(outboxId))

@@ -181,6 +181,11 @@ public class OptionService {
 
     private Uni<NearCache.Entry> loadBelowNear(Scope scope) {
         ScopeKey key = scope.key();
+        if (!near.trusted()) {
+            // the feed is down, so Redis almost surely is: Postgres at once, without waiting for its timeout
+            metrics.load();
+            return loadNormal(scope).map(stored -> remember(scope, stored));
+        }
         return shared.get(key).chain(found -> {
             if (found.isPresent() && found.get().version() >= near.newestKnown(key)) {
                 metrics.hit(CacheMetrics.Layer.SHARED);
@@ -304,9 +309,8 @@ public class OptionService {
      * originals; and when anything changed, write the changes, the version + 1 and an outbox row in
      * one statement. The request cache then holds the new originals without reading them again.
      *
-     * <p>Outside a transaction, when this instance holds the scope's current version (its near cache
-     * or this unit of work), the same save is made in one autocommitted statement instead, conditional
-     * on that version ({@link #writeIfUnchanged}); whatever that cannot settle falls back to the
+     * <p>Outside a transaction, the same save is made in one autocommitted statement instead,
+     * conditional on the version a NORMAL read finds ({@link #writeIfUnchanged}); whatever that cannot settle falls back to the
      * locking save, so the outcome is the same either way.
      *
      * @throws ProblemException {@code 412 version-mismatch} (with {@code currentVersion}) when
@@ -326,21 +330,31 @@ public class OptionService {
     }
 
     /**
-     * The save as one statement, when this instance holds the scope's version: stage and diff against
-     * what it holds, and write only if the scope is still at that version (the statement takes the
+     * The save as one statement: stage and diff against the scope as a NORMAL read finds it (the near
+     * cache, Redis, or Postgres), and write only if the scope is still at that version (the statement takes the
      * scope's row lock and checks the version under it, so it serializes with every other writer
      * exactly as the locking save does). Answers null, having written nothing and staged nothing
-     * more, when the locking save must decide instead: no version held, a precondition, an edit or a
-     * limit that fails against it, nothing to write, or another writer that got there first (the
-     * scope then counts as contended for a while and its saves lock straight away).
+     * more, when the locking save must decide instead: a scope never written (or, with the caches
+     * off, not read in this unit of work), a precondition, an edit or a limit that fails against that
+     * version, nothing to write, or another writer that got there first (the scope then counts as
+     * contended for a while and its saves lock straight away).
      */
     private Uni<ScopeView> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, Edit edit) {
-        Scope scope = entry.scope();
-        Optional<NearCache.Entry> held = caches ? near.get(scope.key()) : Optional.empty();
-        if (held.isPresent() && !(entry.holds(ReadFlag.NORMAL) && entry.originals().version() >= held.get().stored().version())) {
-            entry.loaded(held.get().stored(), ReadFlag.NORMAL, held.get().document());
+        if (!caches) {
+            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit) : Uni.createFrom().nullItem();
         }
-        if (!entry.holds(ReadFlag.NORMAL) || entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
+        // the version to write against: the near cache's, else Redis's, else a read (as NORMAL reads do)
+        return cached(entry.scope()).chain(held -> {
+            if (!entry.holds(ReadFlag.NORMAL) || entry.originals().version() < held.stored().version()) {
+                entry.loaded(held.stored(), ReadFlag.NORMAL, held.document());
+            }
+            return writeIfAt(entry, ifMatch, edit);
+        });
+    }
+
+    private Uni<ScopeView> writeIfAt(ScopeEntry entry, IfMatch ifMatch, Edit edit) {
+        Scope scope = entry.scope();
+        if (entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
             return Uni.createFrom().nullItem();
         }
         StoredScope before = entry.originals();
@@ -501,7 +515,7 @@ public class OptionService {
     /** Answers what Redis holds (no older than this instance has heard of) into {@code known}; the rest remain. */
     private Uni<List<Long>> fromShared(ScopeKind kind, String key, List<Long> misses, JsonNode fallback,
             Map<Long, JsonNode> known) {
-        if (misses.isEmpty() || !caches) {
+        if (misses.isEmpty() || !caches || !near.trusted()) {
             return Uni.createFrom().item(misses);
         }
         List<ScopeKey> keys = misses.stream().map(id -> Scope.of(kind, id).key()).toList();

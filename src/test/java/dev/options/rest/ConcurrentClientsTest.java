@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +24,7 @@ import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.events.ChangeEvent;
+import dev.options.events.InvalidationFeed;
 import dev.options.Http;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -42,6 +44,15 @@ class ConcurrentClientsTest {
 
     @Inject
     Redis redis;
+
+    @Inject
+    InvalidationFeed feed;
+
+    /** Saves publish their events at once only while the feed is connected. */
+    @BeforeEach
+    void feedConnected() {
+        Events.awaitConnected(feed);
+    }
 
     @AfterAll
     static void stopClients() {

@@ -57,11 +57,8 @@ class ConditionalSaveTest {
     InvalidationFeed feed;
 
     @BeforeEach
-    void feedConnected() throws InterruptedException {
-        for (int i = 0; i < 100 && !feed.connected(); i++) {
-            Thread.sleep(50);
-        }
-        assertThat(feed.connected()).isTrue();
+    void feedConnected() {
+        Events.awaitConnected(feed);
     }
 
     @AfterAll

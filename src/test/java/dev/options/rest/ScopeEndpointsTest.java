@@ -40,11 +40,8 @@ class ScopeEndpointsTest {
 
     /** Statement counts below assume the near cache works, which it does once the feed is connected. */
     @BeforeEach
-    void feedConnected() throws InterruptedException {
-        for (int i = 0; i < 100 && !feed.connected(); i++) {
-            Thread.sleep(50);
-        }
-        assertThat(feed.connected()).isTrue();
+    void feedConnected() {
+        Events.awaitConnected(feed);
     }
 
     private static Response put(String path, String json, String... headers) {
