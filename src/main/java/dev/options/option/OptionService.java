@@ -331,13 +331,13 @@ public class OptionService {
 
     /**
      * The save as one statement: stage and diff against the scope as a NORMAL read finds it (the near
-     * cache, Redis, or Postgres), and write only if the scope is still at that version (the statement takes the
-     * scope's row lock and checks the version under it, so it serializes with every other writer
-     * exactly as the locking save does). Answers null, having written nothing and staged nothing
-     * more, when the locking save must decide instead: a scope never written (or, with the caches
-     * off, not read in this unit of work), a precondition, an edit or a limit that fails against that
-     * version, nothing to write, or another writer that got there first (the scope then counts as
-     * contended for a while and its saves lock straight away).
+     * cache, Redis, or Postgres), and write only if the scope is still at that version (the statement
+     * takes the scope's row lock and checks the version under it, so it serializes with every other
+     * writer exactly as the locking save does). Nothing to write is settled by one look at the
+     * version. Answers null, having written nothing and staged nothing more, when the locking save
+     * must decide instead: a scope never written (or, with the caches off, not read in this unit of
+     * work), a precondition, an edit or a limit that fails against that version, or a scope that has
+     * moved on (after a lost race it counts as contended for a while, and its saves lock at once).
      */
     private Uni<ScopeView> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, Edit edit) {
         if (!caches) {
@@ -368,8 +368,15 @@ public class OptionService {
             return Uni.createFrom().nullItem();
         }
         if (changes.isEmpty()) {
-            entry.restore(staged);
-            return Uni.createFrom().nullItem();
+            // nothing to write if the scope is still at this version: one look at the version settles it
+            return uncancellable(store.version(scope)).map(current -> {
+                if (current != before.version()) {
+                    entry.restore(staged);
+                    return null;
+                }
+                entry.discardModifications();
+                return entry.view(registry);
+            });
         }
         StoredScope after = changes.applyTo(before, before.version() + 1);
         return uncancellable(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {

@@ -187,6 +187,14 @@ public class OptionStore {
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
     }
 
+    /** The scope's version now (0 when never written), in one statement of its own. */
+    public Uni<Long> version(Scope scope) {
+        return primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
+                .execute(Tuple.of(scope.key().value()))
+                .invoke(() -> count(reads))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+    }
+
     /** Removes published changes from the outbox, in one statement of its own: background work, never a request's. */
     public Uni<Integer> deleteOutbox(List<Long> ids) {
         return primary.preparedQuery("DELETE FROM option_outbox WHERE id = ANY($1)")

@@ -116,6 +116,19 @@ class ConditionalSaveTest {
     }
 
     @Test
+    void aWriteThatChangesNothingAgainstAStaleHeldVersionIsWrittenUnderTheLock() {
+        long project = Fixtures.newId();
+        String scope = "/v1/projects/" + project + "/options";
+        given().contentType(ContentType.JSON).body("1").when().put(scope + "/a").then().statusCode(200);
+        writtenElsewhere(project, "a", "5");
+
+        given().contentType(ContentType.JSON).body("1").when().put(scope + "/a").then().statusCode(200)
+                .body("version", equalTo(3)).body("options.a", equalTo(1));
+        assertThat(Database.text("SELECT cast(value AS text) FROM project_options WHERE project_id = ? AND key = 'a'", project))
+                .isEqualTo("1");
+    }
+
+    @Test
     void anIfMatchOfTheCurrentVersionSucceedsEvenWhenTheHeldVersionIsOlder() {
         long project = Fixtures.newId();
         String scope = "/v1/projects/" + project + "/options";
