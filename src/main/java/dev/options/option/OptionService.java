@@ -138,7 +138,9 @@ public class OptionService {
                 return entry;
             });
         }
-        Uni<StoredScope> load = flag == ReadFlag.NORMAL ? loadNormal(scope) : inSession(() -> store.load(scope));
+        // in a transaction, on its connection; otherwise on a pooled connection, without a session
+        Uni<StoredScope> load = work.inTransaction() ? store.load(scope)
+                : flag == ReadFlag.NORMAL ? loadNormal(scope) : uncancellable(store.loadDirect(scope));
         return load
                 .map(stored -> {
                     entry.loaded(stored, flag);
@@ -205,7 +207,7 @@ public class OptionService {
      * older version than one it answered or wrote).
      */
     private Uni<StoredScope> loadNormal(Scope scope) {
-        Uni<StoredScope> primary = inSession(() -> store.load(scope));
+        Uni<StoredScope> primary = uncancellable(store.loadDirect(scope));
         if (!store.hasReplica()) {
             return primary;
         }
@@ -410,11 +412,6 @@ public class OptionService {
                 .call(unit::runAfterCommit));
     }
 
-    /** {@code work} on a session of its own (or the one open), run to its end: see {@link #uncancellable}. */
-    private static <T> Uni<T> inSession(Supplier<Uni<T>> work) {
-        return uncancellable(Panache.withSession(work));
-    }
-
     /**
      * Runs {@code work} to its end even when its subscriber goes away (a client that disconnects
      * cancels its request's pipeline): database work cut off between its statements would leave its
@@ -507,7 +504,7 @@ public class OptionService {
         return fromShared(kind, key, misses, fallback, known)
                 .chain(remaining -> remaining.isEmpty()
                         ? Uni.createFrom().item(Map.<Long, JsonNode>of())
-                        : inSession(() -> store.bulk(kind, key, remaining)))
+                        : uncancellable(store.bulk(kind, key, remaining)))
                 .map(found -> {
                     Map<Long, JsonNode> values = new LinkedHashMap<>();
                     for (Long id : ids) {

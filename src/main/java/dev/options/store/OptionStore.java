@@ -83,12 +83,25 @@ public class OptionStore {
      * for NORMAL reads only, since a replica may lag.
      */
     public Uni<StoredScope> loadFromReplica(Scope scope) {
-        List<Object> parameters = new ArrayList<>();
+        return loadFrom(replicas.get(0), scope).invoke(() -> replicaReads.increment());
+    }
+
+    /**
+     * The scope as the primary holds it now, like {@link #load} but on a pooled connection of its own,
+     * without a session: for reads outside a transaction. (Hibernate Reactive 7.1 caches an
+     * interpretation of every native query it runs, under keys that never match again: each run
+     * adds one, and lookups grow slow. The reads on the hot path go around it.)
+     */
+    public Uni<StoredScope> loadDirect(Scope scope) {
+        return loadFrom(primary, scope).invoke(() -> count(reads));
+    }
+
+    private static Uni<StoredScope> loadFrom(Pool pool, Scope scope) {
+        List<Object> parameters = new ArrayList<>(1 + scope.ids().size());
         parameters.add(scope.key().value());
         parameters.addAll(scope.ids());
-        return replicas.get(0).preparedQuery(ScopeSql.positional(ScopeSql.of(scope.kind()).load()))
+        return pool.preparedQuery(ScopeSql.of(scope.kind()).loadDirect())
                 .execute(Tuple.from(parameters))
-                .invoke(() -> replicaReads.increment())
                 .map(rows -> {
                     List<Object[]> converted = new ArrayList<>();
                     for (Row row : rows) {
@@ -205,19 +218,16 @@ public class OptionStore {
 
     /**
      * The stored value of {@code key} in each of the single-identifier scopes of {@code kind} named by
-     * {@code ids}, in one statement; absent where nothing is stored. Needs a session.
+     * {@code ids}, in one statement on a pooled connection of its own; absent where nothing is stored.
      */
     public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
-        return Panache.getSession()
-                .chain(session -> session.<Object[]>createNativeQuery(ScopeSql.of(kind).bulk())
-                        .setParameter(1, key)
-                        .setParameter(2, ids.toArray(new Long[0]))
-                        .getResultList())
+        return primary.preparedQuery(ScopeSql.of(kind).bulk())
+                .execute(Tuple.of(key, ids.toArray(new Long[0])))
                 .invoke(() -> count(reads))
                 .map(rows -> {
                     Map<Long, JsonNode> values = new HashMap<>();
-                    for (Object[] row : rows) {
-                        values.put(((Number) row[0]).longValue(), OptionJson.parseStored((String) row[1]));
+                    for (Row row : rows) {
+                        values.put(row.getLong(0), OptionJson.parseStored(row.getString(1)));
                     }
                     return values;
                 });

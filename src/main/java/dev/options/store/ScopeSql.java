@@ -11,10 +11,12 @@ import dev.options.scope.ScopeKind;
 
 /**
  * The SQL of one scope kind, generated once from its model and columns so that the three models
- * share one store and none has a copy of the logic. Parameter {@code ?1} is always the scope key and
+ * share one store and none has a copy of the logic. Statements sent on the reactive pool directly,
+ * without Hibernate Reactive ({@code loadDirect}, {@code writeIfAt}, {@code bulk}), use the client's {@code $1}
+ * placeholders. Parameter {@code ?1} is always the scope key and
  * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String write, String writeIfAt, String bulk) {
+record ScopeSql(String load, String loadDirect, String write, String writeIfAt, String bulk) {
 
     /** A statement in the reactive client's own placeholders ({@code $1}) instead of Hibernate's ({@code ?1}). */
     static String positional(String sql) {
@@ -103,7 +105,7 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk) {
                     + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
                     + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
         }
-        return new ScopeSql(load, write, positional(writeIfAt), bulk);
+        return new ScopeSql(load, positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk));
     }
 
     /** The condition that selects exactly this kind's rows of one scope. */
