@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks of the options service beside baselines measured in the same run.
 #
-#   src/bench/run.sh [quick|full]     quick: about four minutes in all; full: at most ten
+#   src/bench/run.sh [quick|full]     quick: about a minute and a half; full: about seven minutes
 #
-# Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark), builds the service,
-# seeds a dedicated database (options_bench) with 10,000 project scopes (SCOPES=...), runs every
-# scenario and baseline with the same wrk settings, stops everything it started, and writes
-# target/bench/results.md and PNG plots beside it. Needs Postgres and Redis on localhost, like the
+# Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark, jq), builds the
+# service, seeds a dedicated database (options_bench: 10,000 project scopes of 10 options, SCOPES=...;
+# 100 projects each of 10, 100 and 1,000 options; 10,000 or 1,000,000 organizations of one option),
+# runs every scenario and baseline with the same wrk settings, stops everything it started, and
+# writes target/bench/results.md and PNG plots beside it. Needs Postgres and Redis on localhost, like the
 # service; it touches only its own database, Redis keys under options:bench: and Redis DB 15.
 set -euo pipefail
 
@@ -14,22 +15,30 @@ MODE=${1:-quick}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export BENCH_DIR="$ROOT/src/bench"
 OUT="$ROOT/target/bench"
-SCOPES=${SCOPES:-10000}
-CONNECTIONS=${CONNECTIONS:-64}
+export SCOPES=${SCOPES:-10000}
+export CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 PORT=18080
 FLOOR_PORT=18090
 NOCACHE_PORT=18081
 DB=options_bench
+# JIT: seconds of mixed load before the first measurement, so that C2 has compiled the hot paths
+# (on two cores shared with wrk and Postgres it needs most of a minute; quick mode measures a JVM
+# that is still warming up, full mode one that is warm)
 case "$MODE" in
-  quick) DURATION=4; WARMUP=4; PREWARM_MAX=15; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
-  full) DURATION=10; WARMUP=8; PREWARM_MAX=60; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
+  quick) DURATION=2; WARMUP=1; JIT=8; PREWARM_MAX=10; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
+  full) DURATION=8; WARMUP=3; JIT=45; PREWARM_MAX=100; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
+MAX_SCOPES=${SCOPE_COUNTS##* }
+# the JVM as a small container runs it: a bounded heap, the serial collector (no parallel GC threads
+# and structures to pay for on two cores)
+JVM_OPTS=${JVM_OPTS:-"-Xms64m -Xmx160m -XX:+UseSerialGC"}
 mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
 : > "$RESULTS"
 PIDS=()
+BEGAN=$(date +%s)
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -45,6 +54,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
 command -v pgbench >/dev/null || need+=(postgresql-contrib)
 command -v redis-benchmark >/dev/null || need+=(redis-tools)
+command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   as_root apt-get update -qq
@@ -63,16 +73,25 @@ javac -d "$OUT/classes" -cp "$CLASSPATH_LIB" "$BENCH_DIR/java/FloorServer.java"
 # --- database ---------------------------------------------------------------------------------
 psql_bench() { psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 psql_bench -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
-redis-cli -h 127.0.0.1 del options:changes:bench >/dev/null
-
-# seed <scopes> <keys per scope>: project scopes 1..n, each at version 1 with keys k0..k(n-1)
-seed() {
-  psql_bench -d "$DB" -c "TRUNCATE project_options, option_scopes, option_outbox" \
-    -c "INSERT INTO project_options (project_id, key, value) SELECT g, 'k' || k, to_jsonb(k) FROM generate_series(1, $1) g, generate_series(0, $2 - 1) k" \
-    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'project_options:' || g, 1 FROM generate_series(1, $1) g" \
-    -c "VACUUM ANALYZE project_options" -c "VACUUM ANALYZE option_scopes"
+fresh_redis() {
+  redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
 }
+fresh_redis
+
+# seed_projects <first id> <count> <keys per scope>: project scopes at version 1, keys k0..k(n-1)
+seed_projects() {
+  psql_bench -d "$DB" \
+    -c "INSERT INTO project_options (project_id, key, value) SELECT g, 'k' || k, to_jsonb(k) FROM generate_series($1, $1 + $2 - 1) g, generate_series(0, $3 - 1) k" \
+    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'project_options:' || g, 1 FROM generate_series($1, $1 + $2 - 1) g"
+}
+# seed_organizations <count>: organization scopes 1..count at version 1, one key each
+seed_organizations() {
+  psql_bench -d "$DB" \
+    -c "INSERT INTO organization_options (organization_id, key, value) SELECT g, 'k1', to_jsonb(g) FROM generate_series(1, $1) g" \
+    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'organization_options:' || g, 1 FROM generate_series(1, $1) g"
+}
+# first project id of the scopes with <keys> options, for the cost-growth runs
+key_base() { echo $(( $1 * 1000000 )); }
 
 # start_service <port> <extra -D...>: starts an instance (LAST_PID), waits for its first answer and
 # writes the milliseconds that took to startup-<port>.ms. Not to be called in a subshell: PIDS must
@@ -80,7 +99,7 @@ seed() {
 start_service() {
   local port=$1; shift
   local began; began=$(date +%s%N)
-  DB_NAME=$DB java -Xms128m -Xmx192m -XX:+UseParallelGC \
+  DB_NAME=$DB java $JVM_OPTS \
     -Dquarkus.http.port="$port" -Doptions.auth.enabled=false -Dquarkus.shutdown.delay=0s \
     -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: \
     -Dquarkus.log.level=WARN "$@" \
@@ -101,67 +120,95 @@ stop_services() {
   PIDS=()
 }
 
-# prewarm <port> <scopes>: scopes read in order (every one, time allowing: at most PREWARM_MAX
-# seconds), so that the measurement starts from warm caches and a warm JIT
+# prewarm <port>: every scope of the current KIND/SCOPES/ID_BASE read once, in order (at most
+# PREWARM_MAX seconds), so that the measurement starts from warm caches
 prewarm() {
-  local seconds=$(( $2 / 1500 + 3 ))
+  local seconds=$(( SCOPES / 5000 + 2 ))
   [ "$seconds" -gt "$PREWARM_MAX" ] && seconds=$PREWARM_MAX
-  SCOPES=$2 wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" >/dev/null 2>&1 || true
-}
-
-fresh_redis() {
-  redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
+  wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" >/dev/null 2>&1 || true
 }
 
 # record <name> <rps> <p50> <p99> <p999> <errors> <baseline name>
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
 
-# load <name> <script> <port> <connections> <baseline>: warm-up, then a measured wrk run
+# load <name> <script> <port> <connections> <baseline>: a short warm-up, then a measured wrk run
 load() {
   local name=$1 script=$2 port=$3 connections=$4 baseline=$5
-  wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  CONNECTIONS=$connections wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
   local line
-  line=$(SCOPES=$SCOPES wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 5s -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT ' | cut -c8-)
+  line=$(CONNECTIONS=$connections wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 5s -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT ' | cut -c8-)
   record "$name" \
     "$(jq -r .rps <<<"$line")" "$(jq -r .p50_ms <<<"$line")" "$(jq -r .p99_ms <<<"$line")" \
     "$(jq -r .p999_ms <<<"$line")" "$(jq -r .errors <<<"$line")" "$baseline"
   log "$name: $(jq -c . <<<"$line")"
 }
-command -v jq >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
 
 # --- the service, seeded ----------------------------------------------------------------------
-log "seeding $SCOPES scopes (10 keys each)"
+log "seeding: $SCOPES projects (10 options each), 3 x 100 projects of 10/100/1000 options, $MAX_SCOPES organizations"
 start_service $PORT   # migrates the schema
-seed "$SCOPES" 10
+seed_projects 1 "$SCOPES" 10
+for keys in $KEY_COUNTS; do seed_projects $(( $(key_base "$keys") + 1 )) 100 "$keys"; done
+seed_organizations "$MAX_SCOPES"
+psql_bench -d "$DB" -c "VACUUM ANALYZE"
 stop_services
 fresh_redis
 start_service $PORT
 SERVICE=$LAST_PID
 STARTUP_MS=$(cat "$OUT/startup-$PORT.ms")
-prewarm $PORT "$SCOPES"
+prewarm $PORT
+log "JIT warm-up: ${JIT}s of mixed reads and writes"
+for script in hot-read.lua key-write.lua key-read.lua patch10.lua; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 4 + 1 ))s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
+done
 
 log "scenarios ($MODE: ${DURATION}s each after ${WARMUP}s of warm-up, $CONNECTIONS connections)"
 curl -s "http://127.0.0.1:$PORT/v1/projects/1/options" > "$OUT/hot-document.json"
 load "hot read (whole scope, skewed)" hot-read.lua $PORT "$CONNECTIONS" "HTTP floor"
+HOT_RPS=$(tail -1 "$RESULTS" | cut -f2)
 RSS_WARM=$(ps -o rss= -p "$SERVICE" | tr -d ' ')
 ( sleep $((DURATION / 2 + WARMUP)); ps -o rss= -p "$SERVICE" | tr -d ' ' > "$OUT/rss-load.kb" ) &
 load "single-key read" key-read.lua $PORT "$CONNECTIONS" "HTTP floor"
 RSS_LOAD=$(cat "$OUT/rss-load.kb" 2>/dev/null || echo 0)
+HALF=$(awk -v r="$HOT_RPS" 'BEGIN { printf "%d", r / 2 }')
+RATE=$HALF load "hot read at half its maximum rate ($HALF/s)" hot-read.lua $PORT "$CONNECTIONS" "-"
 load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read"
 load "bulk read of 1,000 ids" bulk-read.lua $PORT 8 "-"
 load "single-key write, random scopes" key-write.lua $PORT "$CONNECTIONS" "pgbench write transaction"
 load "10-key PATCH, random scopes" patch10.lua $PORT "$CONNECTIONS" "pgbench write transaction"
 load "contended writes (one scope, distinct keys)" contended.lua $PORT 64 "-"
 
+# --- cost growth (same instance) --------------------------------------------------------------
+log "cost growth: options per scope"
+: > "$OUT/keys.dat"
+for keys in $KEY_COUNTS; do
+  ID_BASE=$(key_base "$keys") SCOPES=100 load "LATEST read, $keys options per scope" latest-read.lua $PORT 8 "-"
+  read_p50=$(tail -1 "$RESULTS" | cut -f3)
+  ID_BASE=$(key_base "$keys") SCOPES=100 load "10-key PATCH, $keys options per scope" patch10.lua $PORT 8 "-"
+  patch_p50=$(tail -1 "$RESULTS" | cut -f3)
+  echo "$keys $read_p50 $patch_p50" >> "$OUT/keys.dat"
+done
+log "cost growth: scopes (organizations 1..n of $MAX_SCOPES)"
+: > "$OUT/scopes.dat"
+for count in $SCOPE_COUNTS; do
+  KIND=organizations SCOPES=$count prewarm $PORT
+  KIND=organizations SCOPES=$count load "hot read over $count scopes" hot-read.lua $PORT "$CONNECTIONS" "-"
+  echo "$count $(tail -1 "$RESULTS" | cut -f2)" >> "$OUT/scopes.dat"
+done
+RSS_END=$(ps -o rss= -p "$SERVICE" | tr -d ' ')
+stop_services
+
 # --- baselines --------------------------------------------------------------------------------
 log "baseline: HTTP floor"
 java -cp "$OUT/classes:$CLASSPATH_LIB" FloorServer $FLOOR_PORT "$OUT/hot-document.json" > "$OUT/floor.log" 2>&1 &
 PIDS+=("$!")
 until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/"; do sleep 0.05; done
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${JIT}s" "http://127.0.0.1:$FLOOR_PORT/" >/dev/null 2>&1 || true
 load "HTTP floor (same bytes)" hot-read.lua $FLOOR_PORT "$CONNECTIONS" "-"
+stop_services
 
 log "baseline: service without near and shared caches"
 start_service $NOCACHE_PORT -Doptions.cache.enabled=false
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 2 + 1 ))s" -s "$BENCH_DIR/wrk/hot-read.lua" "http://127.0.0.1:$NOCACHE_PORT" >/dev/null 2>&1 || true
 load "hot read, caches off" hot-read.lua $NOCACHE_PORT "$CONNECTIONS" "-"
 stop_services
 
@@ -174,35 +221,8 @@ log "baseline: pgbench"
 # as many database connections as the service's pool has (quarkus.datasource.reactive.max-size)
 pg_rps() { pgbench -h 127.0.0.1 -U postgres -n -D scopes="$SCOPES" -c 20 -j "$THREADS" -T "$DURATION" -f "$BENCH_DIR/pgbench/$1" "$DB" 2>&1 | awk '/^tps/ {print $3}'; }
 record "pgbench write transaction" "$(pg_rps write.sql)" - - - 0 -
+record "pgbench one-statement save" "$(pg_rps write-conditional.sql)" - - - 0 -
 record "pgbench cache-miss read" "$(pg_rps read.sql)" - - - 0 -
-psql_bench -d "$DB" -c "TRUNCATE option_outbox"
-
-# --- cost growth ------------------------------------------------------------------------------
-log "cost growth: options per scope"
-: > "$OUT/keys.dat"
-for keys in $KEY_COUNTS; do
-  seed 100 "$keys"
-  fresh_redis
-  start_service $NOCACHE_PORT -Doptions.cache.enabled=false
-  start_service $PORT
-  SCOPES=100 load "read, $keys options per scope (caches off)" hot-read.lua $NOCACHE_PORT 8 "-"
-  read_p50=$(tail -1 "$RESULTS" | cut -f3)
-  SCOPES=100 load "10-key PATCH, $keys options per scope" patch10.lua $PORT 8 "-"
-  patch_p50=$(tail -1 "$RESULTS" | cut -f3)
-  echo "$keys $read_p50 $patch_p50" >> "$OUT/keys.dat"
-  stop_services
-done
-log "cost growth: scopes"
-: > "$OUT/scopes.dat"
-for count in $SCOPE_COUNTS; do
-  seed "$count" 1
-  fresh_redis
-  start_service $PORT
-  prewarm $PORT "$count"
-  SCOPES=$count load "hot read, $count scopes" hot-read.lua $PORT "$CONNECTIONS" "-"
-  echo "$count $(tail -1 "$RESULTS" | cut -f2)" >> "$OUT/scopes.dat"
-  stop_services
-done
 
 # --- report -----------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f×", a / b; else printf "" }'; }
@@ -223,7 +243,9 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Hot read vs caches off: $(ratio "$(rps_of 'hot read (whole scope, skewed)')" "$(rps_of 'hot read, caches off')")."
   first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
-  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load (JVM, -Xmx192m)."
+  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run (JVM, $JVM_OPTS)."
+  echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
+  echo "Whole run: $(( $(date +%s) - BEGAN )) s."
   echo
   echo "![p50 latency by options per scope](keys.png) ![hot-read throughput by scopes](scopes.png)"
 } > "$OUT/results.md"
@@ -234,7 +256,7 @@ set output "$OUT/keys.png"
 set title "p50 latency by options per scope"
 set logscale x
 set xlabel "options per scope"; set ylabel "ms"
-plot "$OUT/keys.dat" using 1:2 with linespoints title "whole-scope read (caches off)", "" using 1:3 with linespoints title "10-key PATCH"
+plot "$OUT/keys.dat" using 1:2 with linespoints title "whole-scope LATEST read", "" using 1:3 with linespoints title "10-key PATCH"
 set output "$OUT/scopes.png"
 set title "hot-read throughput by number of scopes"
 set ylabel "requests/s"; set xlabel "scopes"

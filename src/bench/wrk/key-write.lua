@@ -1,10 +1,9 @@
 -- One option set on a random scope, to a value no earlier request wrote.
 dofile(os.getenv("BENCH_DIR") .. "/wrk/report.lua")
-local scopes = tonumber(os.getenv("SCOPES") or "10000")
+dofile(os.getenv("BENCH_DIR") .. "/wrk/scope.lua")
 local counter = 0
 request = function()
   counter = counter + 1
-  local id = math.random(scopes)
-  return wrk.format("PUT", "/v1/projects/" .. id .. "/options/k1", { ["Content-Type"] = "application/json" },
+  return wrk.format("PUT", scope_path(uniform()) .. "/k1", { ["Content-Type"] = "application/json" },
     string.format('"%s-%d"', stamp, counter))
 end

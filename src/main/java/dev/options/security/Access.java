@@ -88,7 +88,8 @@ public class Access {
         return null;
     }
 
-    static Caller callerOf(SecurityIdentity identity) {
+    /** The caller a verified identity stands for; a 401 problem for an anonymous one. */
+    public static Caller callerOf(SecurityIdentity identity) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken token)) {
             throw new ProblemException(ProblemType.UNAUTHORIZED, "a valid bearer token is required");
         }

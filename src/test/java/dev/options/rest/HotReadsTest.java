@@ -1,0 +1,92 @@
+package dev.options.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.options.Events;
+import dev.options.Fixtures;
+import dev.options.events.InvalidationFeed;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+/**
+ * The hot-read route answers plain whole-scope reads exactly as the REST resource does (same bytes,
+ * same headers, same 304), and hands every other form of the request on to the resource.
+ */
+@QuarkusTest
+class HotReadsTest {
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    InvalidationFeed feed;
+
+    @BeforeEach
+    void feedConnected() {
+        Events.awaitConnected(feed);
+    }
+
+    private double hotReads() {
+        return meters.find("options.http.hot_reads").counter().count();
+    }
+
+    private static String scopeWithOptions() {
+        String scope = "/v1/projects/" + Fixtures.newId() + "/options";
+        given().contentType("application/merge-patch+json").body("{\"b\": [1, 2], \"a\": {\"x\": true}}").when().patch(scope)
+                .then().statusCode(200);
+        return scope;
+    }
+
+    @Test
+    void aPlainReadIsAnsweredOnTheRouteWithTheResourcesBytesAndHeaders() {
+        String scope = scopeWithOptions();
+        double before = hotReads();
+        Response hot = given().when().get(scope);
+        assertThat(hotReads() - before).as("answered on the hot-read route").isEqualTo(1);
+
+        Response resource = given().queryParam("inherit", "false").when().get(scope);
+        assertThat(hotReads() - before).as("a query goes to the resource").isEqualTo(1);
+        assertThat(hot.statusCode()).isEqualTo(200);
+        assertThat(resource.statusCode()).isEqualTo(200);
+        assertThat(hot.asByteArray()).isEqualTo(resource.asByteArray());
+        for (String header : new String[] { "Content-Type", "ETag", "Cache-Control", "X-Content-Type-Options" }) {
+            assertThat(hot.header(header)).as(header).isNotNull().isEqualTo(resource.header(header));
+        }
+        assertThat(hot.jsonPath().getInt("version")).isEqualTo(1);
+    }
+
+    @Test
+    void ifNoneMatchOfTheCurrentVersionIs304OnTheRoute() {
+        String scope = scopeWithOptions();
+        double before = hotReads();
+        given().header("If-None-Match", "\"1\"").when().get(scope).then().statusCode(304).header("ETag", "\"1\"");
+        given().header("If-None-Match", "\"0\"").when().get(scope).then().statusCode(200).body("version", equalTo(1));
+        assertThat(hotReads() - before).isEqualTo(2);
+    }
+
+    @Test
+    void everyOtherFormGoesToTheResource() {
+        String scope = scopeWithOptions();
+        String id = scope.split("/")[3];
+        double before = hotReads();
+        given().header("Cache-Control", "no-cache").when().get(scope).then().statusCode(200).body("version", equalTo(1));
+        given().when().get("/v1/projects/00" + id + "/options").then().statusCode(200).body("version", equalTo(1));
+        given().when().get("/v1/projects/0/options").then().statusCode(400).contentType("application/problem+json");
+        given().when().get("/v1/projects/99999999999999999999/options").then().statusCode(400);
+        given().when().get("/v1/teams/1/options").then().statusCode(404);
+        given().queryParam("defaults", "exclude").when().get(scope).then().statusCode(200);
+        assertThat(hotReads() - before).as("none of them on the route").isZero();
+        given().contentType(ContentType.JSON).body("3").when().put(scope + "/c").then().statusCode(200);
+        given().when().get(scope).then().statusCode(200).body("version", equalTo(2)).body("options.c", equalTo(3));
+        assertThat(hotReads() - before).as("a read after a write sees it, on the route").isEqualTo(1);
+    }
+}
