@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the options service beside baselines measured in the same run.
 #
-#   src/bench/run.sh [quick|full]     quick: about a minute and a half; full: about seven minutes
+#   src/bench/run.sh [quick|full]     quick: about a minute and a half; full: about nine minutes
 #
 # Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark, jq), builds the
 # service, seeds a dedicated database (options_bench: 10,000 project scopes of 10 options, SCOPES=...;
@@ -23,11 +23,11 @@ FLOOR_PORT=18090
 NOCACHE_PORT=18081
 DB=options_bench
 # JIT: seconds of mixed load before the first measurement, so that C2 has compiled the hot paths
-# (on two cores shared with wrk and Postgres it needs most of a minute; quick mode measures a JVM
-# that is still warming up, full mode one that is warm)
+# (on two cores shared with wrk and Postgres it compiles for a minute and a half and more: quick
+# mode measures a JVM that is still warming up, full mode one that is nearly warm)
 case "$MODE" in
-  quick) DURATION=2; WARMUP=1; JIT=8; PREWARM_MAX=10; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
-  full) DURATION=8; WARMUP=3; JIT=45; PREWARM_MAX=100; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
+  quick) DURATION=2; WARMUP=1; JIT=6; PREWARM_MAX=10; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
+  full) DURATION=8; WARMUP=3; JIT=90; PREWARM_MAX=100; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 MAX_SCOPES=${SCOPE_COUNTS##* }
@@ -202,13 +202,13 @@ log "baseline: HTTP floor"
 java -cp "$OUT/classes:$CLASSPATH_LIB" FloorServer $FLOOR_PORT "$OUT/hot-document.json" > "$OUT/floor.log" 2>&1 &
 PIDS+=("$!")
 until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/"; do sleep 0.05; done
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${JIT}s" "http://127.0.0.1:$FLOOR_PORT/" >/dev/null 2>&1 || true
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 3 + 1 ))s" "http://127.0.0.1:$FLOOR_PORT/" >/dev/null 2>&1 || true
 load "HTTP floor (same bytes)" hot-read.lua $FLOOR_PORT "$CONNECTIONS" "-"
 stop_services
 
 log "baseline: service without near and shared caches"
 start_service $NOCACHE_PORT -Doptions.cache.enabled=false
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 2 + 1 ))s" -s "$BENCH_DIR/wrk/hot-read.lua" "http://127.0.0.1:$NOCACHE_PORT" >/dev/null 2>&1 || true
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 3 + 1 ))s" -s "$BENCH_DIR/wrk/hot-read.lua" "http://127.0.0.1:$NOCACHE_PORT" >/dev/null 2>&1 || true
 load "hot read, caches off" hot-read.lua $NOCACHE_PORT "$CONNECTIONS" "-"
 stop_services
 
