@@ -64,9 +64,17 @@ public class HotReads {
                         context.next();
                         return;
                     }
+                    boolean notModified;
+                    try {
+                        notModified = Conditional.noneMatchNames(headers.get(HttpHeaders.IF_NONE_MATCH), document.version());
+                    } catch (RuntimeException malformed) {
+                        // a malformed If-None-Match: the resource answers its problem
+                        context.next();
+                        return;
+                    }
                     answered.increment();
                     String etag = Conditional.etag(document.version());
-                    if (Conditional.noneMatchNames(headers.get(HttpHeaders.IF_NONE_MATCH), document.version())) {
+                    if (notModified) {
                         context.response().setStatusCode(304).putHeader(HttpHeaders.ETAG, etag).end();
                     } else {
                         context.response()

@@ -84,6 +84,8 @@ class HotReadsTest {
         given().when().get("/v1/projects/99999999999999999999/options").then().statusCode(400);
         given().when().get("/v1/teams/1/options").then().statusCode(404);
         given().queryParam("defaults", "exclude").when().get(scope).then().statusCode(200);
+        given().header("If-None-Match", "abc").when().get(scope).then().statusCode(400)
+                .contentType("application/problem+json");
         assertThat(hotReads() - before).as("none of them on the route").isZero();
         given().contentType(ContentType.JSON).body("3").when().put(scope + "/c").then().statusCode(200);
         given().when().get(scope).then().statusCode(200).body("version", equalTo(2)).body("options.c", equalTo(3));
