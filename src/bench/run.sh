@@ -223,6 +223,9 @@ pg_rps() { pgbench -h 127.0.0.1 -U postgres -n -D scopes="$SCOPES" -c 20 -j "$TH
 record "pgbench write transaction" "$(pg_rps write.sql)" - - - 0 -
 record "pgbench one-statement save" "$(pg_rps write-conditional.sql)" - - - 0 -
 record "pgbench cache-miss read" "$(pg_rps read.sql)" - - - 0 -
+# pgbench's outbox rows were never published (no service wrote them): later users of the database
+# (the drills) must not find them
+psql_bench -d "$DB" -c "TRUNCATE option_outbox"
 
 # --- report -----------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f×", a / b; else printf "" }'; }

@@ -1,6 +1,10 @@
 package dev.options.events;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,8 +35,8 @@ import io.vertx.mutiny.core.Vertx;
  * Publishes committed changes that were left unpublished: the instance that made them crashed
  * between commit and publish, or Redis was down. Every instance runs one; rows are claimed with
  * {@code FOR UPDATE SKIP LOCKED}, so relays never publish the same row at once. For each row it
- * repairs the Redis entry from Postgres, appends the event, and deletes the row, in the row's
- * transaction: a failure leaves the row for the next run. Events are idempotent, so a duplicate
+ * repairs the Redis entry from Postgres and appends the event (several scopes at once, each scope's rows in order), and deletes the
+ * published rows in the claim's transaction: a failure leaves its row for the next run. Events are idempotent, so a duplicate
  * (the relay and a slow writer both publishing) is harmless.
  */
 @ApplicationScoped
@@ -40,7 +44,9 @@ public class OutboxRelay {
 
     private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text) FROM option_outbox"
             + " WHERE created_at < now() - make_interval(secs => ?1) ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED";
-    private static final String DELETE = "DELETE FROM option_outbox WHERE id = ?1";
+    private static final String DELETE = "DELETE FROM option_outbox WHERE id = ANY(cast(?1 AS bigint[]))";
+    /** Claimed rows published at once. */
+    private static final int CONCURRENCY = 8;
     private static final String DEPTH = "SELECT count(*) FROM option_outbox";
 
     private final OptionStore store;
@@ -89,18 +95,27 @@ public class OutboxRelay {
         });
     }
 
-    /** Publishes what is due; answers how many changes it published. */
+    /**
+     * Publishes what is due; answers how many changes it published. The claimed rows are published
+     * concurrently (each: the scope as Postgres holds it now, Redis repaired, the event appended), and
+     * those that were published are deleted in one statement, in the claim's transaction; a row whose
+     * publishing failed stays for the next run.
+     */
     Uni<Integer> relay() {
         double after = config.outbox().relayAfter().toMillis() / 1000.0;
         return Panache.withTransaction(() -> Panache.getSession()
                         .chain(session -> session.<Object[]>createNativeQuery(CLAIM)
                                 .setParameter(1, after)
                                 .setParameter(2, config.outbox().relayBatch())
-                                .getResultList())
-                        .chain(rows -> Multi.createFrom().iterable(rows)
-                                .onItem().transformToUniAndConcatenate(this::publish)
-                                .collect().asList()
-                                .map(List::size)))
+                                .getResultList()
+                                .chain(rows -> Multi.createFrom().iterable(byScope(rows))
+                                        .onItem().transformToUni(this::publishInOrder).merge(CONCURRENCY)
+                                        .collect().in(ArrayList<Long>::new, List::addAll))
+                                .chain(published -> published.isEmpty()
+                                        ? Uni.createFrom().item(0)
+                                        : session.createNativeQuery(DELETE)
+                                                .setParameter(1, published.toArray(new Long[0]))
+                                                .executeUpdate())))
                 .call(published -> Panache.withSession(() -> Panache.getSession()
                         .chain(session -> session.createNativeQuery(DEPTH, Long.class).getSingleResult())
                         .invoke(depth::set)))
@@ -111,15 +126,43 @@ public class OutboxRelay {
                 });
     }
 
-    private Uni<Void> publish(Object[] row) {
+    /** The claimed rows by scope, each scope's in claim (id) order. */
+    private static Collection<List<Object[]>> byScope(List<Object[]> rows) {
+        Map<String, List<Object[]>> groups = new LinkedHashMap<>();
+        for (Object[] row : rows) {
+            groups.computeIfAbsent((String) row[1], key -> new ArrayList<>()).add(row);
+        }
+        return groups.values();
+    }
+
+    /**
+     * Publishes one scope's rows one after the other, so that its events keep their order in the
+     * stream; stops at the first that fails. Answers the ids published.
+     */
+    private Uni<List<Long>> publishInOrder(List<Object[]> rows) {
+        List<Long> published = new ArrayList<>();
+        Uni<Boolean> chain = Uni.createFrom().item(true);
+        for (Object[] row : rows) {
+            chain = chain.chain(ok -> !ok ? Uni.createFrom().item(false) : publish(row).map(id -> {
+                if (id < 0) {
+                    return false;
+                }
+                published.add(id);
+                return true;
+            }));
+        }
+        return chain.replaceWith(published);
+    }
+
+    /** Publishes one claimed row; answers its id, or -1 when it could not be published now. */
+    private Uni<Long> publish(Object[] row) {
         long id = ((Number) row[0]).longValue();
         Scope scope = Scope.parse(new ScopeKey((String) row[1]));
         TreeSet<String> keys = new TreeSet<>();
         OptionJson.parseStored((String) row[3]).forEach(key -> keys.add(key.asText()));
-        return store.load(scope)
+        return store.loadDirect(scope)
                 .chain(current -> publisher.deliver(scope, current, ((Number) row[2]).longValue(), keys))
-                .chain(() -> Panache.getSession())
-                .chain(session -> session.createNativeQuery(DELETE).setParameter(1, id).executeUpdate())
-                .replaceWithVoid();
+                .replaceWith(id)
+                .onFailure().recoverWithItem(-1L);
     }
 }
