@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the options service beside baselines measured in the same run.
 #
-#   src/bench/run.sh [quick|full]     quick: about a minute and a half; full: about nine minutes
+#   src/bench/run.sh [quick|full]     quick: about two minutes (a smoke run); full: about nine minutes
 #
 # Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark, jq), builds the
 # service, seeds a dedicated database (options_bench: 10,000 project scopes of 10 options, SCOPES=...;

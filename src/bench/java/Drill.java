@@ -124,7 +124,8 @@ public final class Drill {
         Process victim = processes.get(0);
         victim.destroyForcibly().waitFor();
         long killed = System.nanoTime();
-        Thread.sleep(2000);
+        // as in the other drills, the load goes on for a second after the fault ends
+        Thread.sleep(1000);
         load.stop();
         long converged = converge(List.of(instances.get(1)), load.scopes, killed);
         return load.report("one of 2 instances killed (SIGKILL) during writes", converged);
