@@ -40,6 +40,9 @@ public class NearCache {
         }
     }
 
+    /** Scopes whose newest version heard of is remembered. */
+    static final int NEWEST_KEPT = 100_000;
+
     private final Cache<ScopeKey, Entry> entries;
     private final Cache<ScopeKey, Long> newest;
     private final Counter evictions;
@@ -56,7 +59,7 @@ public class NearCache {
         this.entries = Caffeine.newBuilder()
                 .ticker(ticker)
                 .maximumWeight(config.cache().nearMaxWeight())
-                .weigher((ScopeKey key, Entry entry) -> key.value().length() * 2 + entry.document().length + 64)
+                .weigher((ScopeKey key, Entry entry) -> heapBytes(key, entry))
                 .expireAfterWrite(config.cache().nearTtl().toNanos(), TimeUnit.NANOSECONDS)
                 .removalListener((ScopeKey key, Entry entry, RemovalCause cause) -> {
                     if (cause.wasEvicted() || cause == RemovalCause.EXPLICIT) {
@@ -64,13 +67,25 @@ public class NearCache {
                     }
                 })
                 .build();
-        // versions heard of outlive entries, so that a late fill is refused even after eviction
+        // versions heard of outlive entries, so that a late fill is refused even after eviction; the
+        // most recently heard of are kept (a late fill lands milliseconds after its invalidation),
+        // about 200 bytes each
         this.newest = Caffeine.newBuilder()
                 .ticker(ticker)
-                .maximumSize(1_000_000)
+                .maximumSize(NEWEST_KEPT)
                 .expireAfterAccess(Math.max(config.cache().nearTtl().toNanos() * 10, TimeUnit.MINUTES.toNanos(10)),
                         TimeUnit.NANOSECONDS)
                 .build();
+    }
+
+    /**
+     * About how many heap bytes an entry takes, so that {@code near-max-weight} bounds the heap the
+     * cache really uses: the key and the document (Java strings and arrays), each stored option as a
+     * map entry with its key and JSON tree, and the objects around them. Measured by what the
+     * pieces cost on a 64-bit JVM with compressed pointers, rounded up.
+     */
+    static int heapBytes(ScopeKey key, Entry entry) {
+        return 2 * key.value().length() + 2 * entry.document().length + 100 * entry.stored().options().size() + 300;
     }
 
     /** The entry of {@code key}, when the cache is trusted and holds it. */
@@ -110,6 +125,12 @@ public class NearCache {
 
     private void heard(ScopeKey key, long version) {
         newest.asMap().merge(key, version, Math::max);
+    }
+
+    /** Runs the pending maintenance (evictions) now, which Caffeine otherwise does soon after. */
+    void cleanUp() {
+        entries.cleanUp();
+        newest.cleanUp();
     }
 
     /** Forgets every entry, as an eviction would. */

@@ -79,7 +79,7 @@ public interface OptionsConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Most bytes of pre-serialized documents the near cache holds. */
+        /** About how many heap bytes the near cache takes at most (entries weighed by their estimated heap use). */
         @WithDefault("67108864")
         long nearMaxWeight();
 

@@ -100,4 +100,43 @@ class NearCacheTest {
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         assertThat(cache.get(KEY)).isEqualTo(Optional.empty());
     }
+
+    @Test
+    void itsWeightBoundsTheHeapItsEntriesTakeOptionsIncluded() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(OptionsConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-max-weight", "1000000"), "test", 100))
+                .build();
+        NearCache small = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
+        small.trust(true);
+        Map<String, com.fasterxml.jackson.databind.JsonNode> tenOptions = new java.util.HashMap<>();
+        for (int k = 0; k < 10; k++) {
+            tenOptions.put("k" + k, IntNode.valueOf(k));
+        }
+        byte[] document = new byte[120];
+        for (int i = 1; i <= 5000; i++) {
+            small.offer(new ScopeKey("project_options:" + i), new NearCache.Entry(new StoredScope(1, tenOptions), document));
+        }
+        small.cleanUp();
+        long held = 0;
+        for (int i = 1; i <= 5000; i++) {
+            held += small.get(new ScopeKey("project_options:" + i)).isPresent() ? 1 : 0;
+        }
+        // ten options cost well over a kilobyte of heap: a million weighed bytes hold a thousand such
+        // entries at most, not the eight thousand their documents alone would allow
+        assertThat(held).isPositive().isLessThanOrEqualTo(1000);
+    }
+
+    @Test
+    void versionsHeardOfAreKeptForABoundedNumberOfScopes() {
+        for (int i = 0; i < NearCache.NEWEST_KEPT * 2; i++) {
+            cache.invalidate(new ScopeKey("project_options:" + i), 2);
+        }
+        cache.cleanUp();
+        long remembered = 0;
+        for (int i = 0; i < NearCache.NEWEST_KEPT * 2; i++) {
+            remembered += cache.newestKnown(new ScopeKey("project_options:" + i)) > 0 ? 1 : 0;
+        }
+        assertThat(remembered).as("bounded, so a million scopes cannot fill the heap").isLessThanOrEqualTo(NearCache.NEWEST_KEPT);
+    }
 }
