@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the options service beside baselines measured in the same run.
 #
-#   src/bench/run.sh [quick|full]     quick: about two minutes (a smoke run); full: about nine minutes
+#   src/bench/run.sh [quick|full]     quick: about a minute (a smoke run); full: about nine minutes
 #
 # Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark, jq), builds the
 # service, seeds a dedicated database (options_bench: 10,000 project scopes of 10 options, SCOPES=...;
@@ -26,7 +26,7 @@ DB=options_bench
 # (on two cores shared with wrk and Postgres it compiles for a minute and a half and more: quick
 # mode measures a JVM that is still warming up, full mode one that is nearly warm)
 case "$MODE" in
-  quick) DURATION=2; WARMUP=1; JIT=6; PREWARM_MAX=10; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
+  quick) DURATION=1; WARMUP=0; JIT=4; PREWARM_MAX=3; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
   full) DURATION=8; WARMUP=3; JIT=90; PREWARM_MAX=100; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
@@ -131,10 +131,13 @@ prewarm() {
 # record <name> <rps> <p50> <p99> <p999> <errors> <baseline name>
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
 
-# load <name> <script> <port> <connections> <baseline>: a short warm-up, then a measured wrk run
+# load <name> <script> <port> <connections> <baseline>: a short warm-up (none in quick mode), then a
+# measured wrk run
 load() {
   local name=$1 script=$2 port=$3 connections=$4 baseline=$5
-  CONNECTIONS=$connections wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  if [ "$WARMUP" -gt 0 ]; then
+    CONNECTIONS=$connections wrk -t"$THREADS" -c"$connections" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  fi
   local line
   line=$(CONNECTIONS=$connections wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --timeout 5s -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT ' | cut -c8-)
   record "$name" \
