@@ -43,11 +43,7 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
     private static ScopeSql generate(ScopeKind kind) {
         OptionModel model = kind.model();
         String table = model.table();
-        int next = firstFreeParameter(kind);
-        int upserts = next;
-        int deletes = next + 1;
-        int version = next + 2;
-        int keys = next + 3;
+        int version = firstFreeParameter(kind) + 2;
 
         // JSON parameters are bound as text and parsed by Postgres: bound as jsonb, the reactive client
         // would encode a Java string as a JSON string scalar.
@@ -64,28 +60,36 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
             insertValues.add(index >= 0 ? "cast(?" + (index + 2) + " AS bigint)" : "cast(NULL AS bigint)");
         }
         String columns = String.join(", ", model.scopeColumns());
-        // One statement for the whole save: upserts, deletes, the version bump and the outbox row.
-        String write = "WITH upserted AS ("
-                + "INSERT INTO " + table + " (" + columns + ", key, value)"
-                + " SELECT " + String.join(", ", insertValues) + ", e.key, e.value"
-                + " FROM jsonb_each(cast(cast(?" + upserts + " AS text) AS jsonb)) AS e"
-                + " ON CONFLICT (" + columns + ", key) DO UPDATE SET value = excluded.value, updated_at = now()"
-                + "), deleted AS ("
-                + "DELETE FROM " + table + " o WHERE " + matches(kind, "o.")
-                + " AND o.key IN (SELECT jsonb_array_elements_text(cast(cast(?" + deletes + " AS text) AS jsonb)))"
-                + "), bumped AS ("
-                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
-                + " WHERE scope_key = ?1"
-                + ") INSERT INTO option_outbox (scope_key, version, keys)"
-                + " VALUES (?1, cast(?" + version + " AS bigint), cast(cast(?" + keys + " AS text) AS jsonb)) RETURNING id";
-
+        // One statement for the whole save: the version bump, then (only if the bump found its row)
+        // the upserts, the deletes and the outbox row. In the locking save the scope's row is held,
+        // so the bump always finds it.
+        String write = save(kind, table, columns, insertValues, "");
         // The same save as one autocommitted statement, made only if the scope is still at the version
         // before ?version: the UPDATE takes the scope's row lock (waiting for a holder, then checking
         // the version again), and every other part runs only if it bumped the version. No row back:
         // another writer got there first, nothing is written.
-        String writeIfAt = "WITH bumped AS ("
+        String writeIfAt = save(kind, table, columns, insertValues, " AND version = cast(?" + version + " AS bigint) - 1");
+
+        String bulk = null;
+        if (kind.singleId()) {
+            String idColumn = kind.idColumns().get(0);
+            bulk = "SELECT o." + idColumn + ", cast(o.value AS text) FROM " + table + " o"
+                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
+                    + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
+        }
+        return new ScopeSql(load, positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk));
+    }
+
+    /** The save's statement; {@code guard} is added to the version bump's condition. */
+    private static String save(ScopeKind kind, String table, String columns, List<String> insertValues, String guard) {
+        int next = firstFreeParameter(kind);
+        int upserts = next;
+        int deletes = next + 1;
+        int version = next + 2;
+        int keys = next + 3;
+        return "WITH bumped AS ("
                 + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
-                + " WHERE scope_key = ?1 AND version = cast(?" + version + " AS bigint) - 1 RETURNING version"
+                + " WHERE scope_key = ?1" + guard + " RETURNING version"
                 + "), upserted AS ("
                 + "INSERT INTO " + table + " (" + columns + ", key, value)"
                 + " SELECT " + String.join(", ", insertValues) + ", e.key, e.value"
@@ -97,15 +101,6 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
                 + " AND EXISTS (SELECT 1 FROM bumped)"
                 + ") INSERT INTO option_outbox (scope_key, version, keys)"
                 + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb) FROM bumped RETURNING id";
-
-        String bulk = null;
-        if (kind.singleId()) {
-            String idColumn = kind.idColumns().get(0);
-            bulk = "SELECT o." + idColumn + ", cast(o.value AS text) FROM " + table + " o"
-                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
-                    + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
-        }
-        return new ScopeSql(load, positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk));
     }
 
     /** The condition that selects exactly this kind's rows of one scope. */
