@@ -66,8 +66,6 @@ public class ChangePublisher {
         if (!caches) {
             return appended.replaceWithVoid();
         }
-        return Uni.combine().all().unis(shared.offer(scope.key(), current), appended)
-                .with((repaired, id) -> null)
-                .replaceWithVoid();
+        return Uni.combine().all().unis(shared.offer(scope.key(), current), appended).discardItems();
     }
 }

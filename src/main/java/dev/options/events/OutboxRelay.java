@@ -35,8 +35,9 @@ import io.vertx.mutiny.core.Vertx;
  * Publishes committed changes that were left unpublished: the instance that made them crashed
  * between commit and publish, or Redis was down. Every instance runs one; rows are claimed with
  * {@code FOR UPDATE SKIP LOCKED}, so relays never publish the same row at once. For each row it
- * repairs the Redis entry from Postgres and appends the event (several scopes at once, each scope's rows in order), and deletes the
- * published rows in the claim's transaction: a failure leaves its row for the next run. Events are idempotent, so a duplicate
+ * repairs the Redis entry from Postgres and appends the event (several scopes at once, each scope's
+ * rows in order), and deletes the published rows in the claim's transaction: a failure leaves its
+ * row for the next run. Events are idempotent, so a duplicate
  * (the relay and a slow writer both publishing) is harmless.
  */
 @ApplicationScoped
@@ -97,9 +98,9 @@ public class OutboxRelay {
 
     /**
      * Publishes what is due; answers how many changes it published. The claimed rows are published
-     * concurrently (each: the scope as Postgres holds it now, Redis repaired, the event appended), and
-     * those that were published are deleted in one statement, in the claim's transaction; a row whose
-     * publishing failed stays for the next run.
+     * several scopes at once (each row: the scope as Postgres holds it now, Redis repaired, the event
+     * appended), and those published are deleted in one statement, in the claim's transaction; a row
+     * whose publishing failed stays for the next run.
      */
     Uni<Integer> relay() {
         double after = config.outbox().relayAfter().toMillis() / 1000.0;

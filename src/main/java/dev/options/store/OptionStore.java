@@ -26,6 +26,7 @@ import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -97,11 +98,8 @@ public class OptionStore {
     }
 
     private static Uni<StoredScope> loadFrom(Pool pool, Scope scope) {
-        List<Object> parameters = new ArrayList<>(1 + scope.ids().size());
-        parameters.add(scope.key().value());
-        parameters.addAll(scope.ids());
         return pool.preparedQuery(ScopeSql.of(scope.kind()).loadDirect())
-                .execute(Tuple.from(parameters))
+                .execute(Tuple.from(scopeParameters(scope)))
                 .map(rows -> {
                     List<Object[]> converted = new ArrayList<>();
                     for (Row row : rows) {
@@ -115,7 +113,7 @@ public class OptionStore {
     public Uni<StoredScope> load(Scope scope) {
         ScopeSql sql = ScopeSql.of(scope.kind());
         return Panache.getSession()
-                .chain(session -> bindScope(session.<Object[]>createNativeQuery(sql.load()), scope)
+                .chain(session -> bind(session.<Object[]>createNativeQuery(sql.load()), scopeParameters(scope))
                         .getResultList())
                 .invoke(() -> count(reads))
                 .map(OptionStore::toStoredScope);
@@ -168,14 +166,9 @@ public class OptionStore {
      * the scope's lock.
      */
     public Uni<Long> write(Scope scope, long version, Changes changes) {
-        ScopeSql sql = ScopeSql.of(scope.kind());
-        int next = ScopeSql.firstFreeParameter(scope.kind());
+        String sql = ScopeSql.of(scope.kind()).write();
         return Panache.getSession()
-                .chain(session -> bindScope(session.createNativeQuery(sql.write(), Long.class), scope)
-                        .setParameter(next, OptionJson.text(OptionJson.object(changes.upserts())))
-                        .setParameter(next + 1, OptionJson.text(changes.deletes()))
-                        .setParameter(next + 2, version)
-                        .setParameter(next + 3, OptionJson.text(changes.keys()))
+                .chain(session -> bind(session.createNativeQuery(sql, Long.class), saveParameters(scope, version, changes))
                         .getSingleResult())
                 .invoke(() -> count(writes));
     }
@@ -187,17 +180,10 @@ public class OptionStore {
      * serializes with every other writer of the scope exactly as {@link #lock} does.
      */
     public Uni<Long> writeIfAt(Scope scope, long version, Changes changes) {
-        List<Object> parameters = new ArrayList<>(scope.ids().size() + 5);
-        parameters.add(scope.key().value());
-        parameters.addAll(scope.ids());
-        parameters.add(OptionJson.text(OptionJson.object(changes.upserts())));
-        parameters.add(OptionJson.text(changes.deletes()));
-        parameters.add(version);
-        parameters.add(OptionJson.text(changes.keys()));
         return primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
-                .execute(Tuple.from(parameters))
+                .execute(Tuple.from(saveParameters(scope, version, changes)))
                 .invoke(() -> count(writes))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+                .map(rows -> firstLong(rows, null));
     }
 
     /** The scope's version now (0 when never written), in one statement of its own. */
@@ -205,7 +191,7 @@ public class OptionStore {
         return primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
                 .execute(Tuple.of(scope.key().value()))
                 .invoke(() -> count(reads))
-                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+                .map(rows -> firstLong(rows, 0L));
     }
 
     /** Removes published changes from the outbox, in one statement of its own: background work, never a request's. */
@@ -233,13 +219,35 @@ public class OptionStore {
                 });
     }
 
-    private static <Q extends Mutiny.AbstractQuery> Q bindScope(Q query, Scope scope) {
-        query.setParameter(1, scope.key().value());
-        List<Long> ids = scope.ids();
-        for (int i = 0; i < ids.size(); i++) {
-            query.setParameter(i + 2, ids.get(i));
+    /** The parameters every statement of a scope starts with (see {@link ScopeSql}): its key, then its ids. */
+    private static List<Object> scopeParameters(Scope scope) {
+        List<Object> parameters = new ArrayList<>(scope.ids().size() + 5);
+        parameters.add(scope.key().value());
+        parameters.addAll(scope.ids());
+        return parameters;
+    }
+
+    /** The parameters of a save's statement, {@link ScopeSql#write} or {@link ScopeSql#writeIfAt}, in order. */
+    private static List<Object> saveParameters(Scope scope, long version, Changes changes) {
+        List<Object> parameters = scopeParameters(scope);
+        parameters.add(OptionJson.text(OptionJson.object(changes.upserts())));
+        parameters.add(OptionJson.text(changes.deletes()));
+        parameters.add(version);
+        parameters.add(OptionJson.text(changes.keys()));
+        return parameters;
+    }
+
+    /** Binds {@code parameters} to {@code ?1}, {@code ?2}, ... of a Hibernate Reactive query. */
+    private static <Q extends Mutiny.AbstractQuery> Q bind(Q query, List<Object> parameters) {
+        for (int i = 0; i < parameters.size(); i++) {
+            query.setParameter(i + 1, parameters.get(i));
         }
         return query;
+    }
+
+    /** The first column of the first row as a long, or {@code none} when there is no row. */
+    private static Long firstLong(RowSet<Row> rows, Long none) {
+        return rows.size() == 0 ? none : rows.iterator().next().getLong(0);
     }
 
     private void count(Counter counter) {

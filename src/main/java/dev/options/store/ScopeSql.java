@@ -36,7 +36,7 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
     }
 
     /** Index of the first parameter after the scope key and identifiers. */
-    static int firstFreeParameter(ScopeKind kind) {
+    private static int firstFreeParameter(ScopeKind kind) {
         return kind.idColumns().size() + 2;
     }
 
