@@ -89,7 +89,8 @@ public class OptionService {
 
     private static Counter saves(MeterRegistry meters, String path) {
         return Counter.builder("options.saves")
-                .description("Saves, by path: one conditional statement, or a transaction holding the scope's lock")
+                .description("Saves completed (written, or found to change nothing), by path: the conditional"
+                        + " statement, or a transaction holding the scope's lock")
                 .tag("path", path)
                 .register(meters);
     }
@@ -376,6 +377,7 @@ public class OptionService {
                     entry.restore(staged);
                     return null;
                 }
+                conditionalSaves.increment();
                 entry.discardModifications();
                 return entry.view(registry);
             });
