@@ -6,15 +6,9 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +20,7 @@ import dev.options.Fixtures;
 import dev.options.events.ChangeEvent;
 import dev.options.events.InvalidationFeed;
 import dev.options.Http;
+import dev.options.Together;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.redis.client.Redis;
@@ -36,8 +31,6 @@ import io.vertx.mutiny.redis.client.Redis;
  */
 @QuarkusTest
 class ConcurrentClientsTest {
-
-    private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(64);
 
     @TestHTTPResource("/")
     URI base;
@@ -54,29 +47,6 @@ class ConcurrentClientsTest {
         Events.awaitConnected(feed);
     }
 
-    @AfterAll
-    static void stopClients() {
-        CLIENTS.shutdownNow();
-    }
-
-    /** Runs every task at once (released together) and returns their results in order. */
-    private static <T> List<T> together(List<Callable<T>> tasks) throws Exception {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        for (Callable<T> task : tasks) {
-            futures.add(CLIENTS.submit(() -> {
-                start.await();
-                return task.call();
-            }));
-        }
-        start.countDown();
-        List<T> results = new ArrayList<>();
-        for (Future<T> future : futures) {
-            results.add(future.get(120, TimeUnit.SECONDS));
-        }
-        return results;
-    }
-
     @Test
     void fiftyConcurrentPatchesOfDistinctKeysLoseNone() throws Exception {
         Http http = new Http(base);
@@ -88,7 +58,7 @@ class ConcurrentClientsTest {
             String body = "{\"key" + i + "\": " + i + "}";
             patches.add(() -> http.send("PATCH", scope, "application/merge-patch+json", body));
         }
-        List<Http.Answer> answers = together(patches);
+        List<Http.Answer> answers = Together.run(patches);
 
         assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).isEqualTo(200));
         List<Long> versions = answers.stream().map(a -> a.json().get("version").asLong()).sorted().toList();
@@ -129,7 +99,7 @@ class ConcurrentClientsTest {
                 return retries;
             });
         }
-        List<Integer> retries = together(clients);
+        List<Integer> retries = Together.run(clients);
 
         Http.Answer counter = http.get(scope + "/counter", "Cache-Control", "no-cache");
         assertThat(counter.json().asLong()).isEqualTo(200);
@@ -148,7 +118,7 @@ class ConcurrentClientsTest {
             String value = "\"v" + i + "\"";
             puts.add(() -> http.send("PUT", scope + "/fresh", "application/json", value));
         }
-        List<Http.Answer> answers = together(puts);
+        List<Http.Answer> answers = Together.run(puts);
 
         assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
         assertThat(Database.scalar("SELECT count(*) FROM user_options WHERE user_id = ? AND organization_id = ? AND key = 'fresh'",
@@ -171,7 +141,7 @@ class ConcurrentClientsTest {
             writes.add(() -> http.send("PATCH", "/v1/users/" + user + "/options", "application/merge-patch+json",
                     "{\"owner\": " + user + ", \"k" + user + "\": true}"));
         }
-        assertThat(together(writes)).allSatisfy(answer -> assertThat(answer.status()).isEqualTo(200));
+        assertThat(Together.run(writes)).allSatisfy(answer -> assertThat(answer.status()).isEqualTo(200));
 
         List<Callable<JsonNode>> reads = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
@@ -180,7 +150,7 @@ class ConcurrentClientsTest {
                 reads.add(() -> http.send("PUT", "/v1/users/" + user + "/options/touched", "application/json", "true").json());
             }
         }
-        List<JsonNode> documents = together(reads);
+        List<JsonNode> documents = Together.run(reads);
         for (int i = 0; i < documents.size(); i++) {
             long user = users.get((i / 2) % users.size());
             JsonNode options = documents.get(i).get("options");

@@ -8,15 +8,9 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +20,7 @@ import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.Http;
+import dev.options.Together;
 import dev.options.events.ChangeEvent;
 import dev.options.events.InvalidationFeed;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,8 +37,6 @@ import io.vertx.mutiny.redis.client.Redis;
 @QuarkusTest
 class ConditionalSaveTest {
 
-    private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(64);
-
     @TestHTTPResource("/")
     URI base;
 
@@ -59,11 +52,6 @@ class ConditionalSaveTest {
     @BeforeEach
     void feedConnected() {
         Events.awaitConnected(feed);
-    }
-
-    @AfterAll
-    static void stopClients() {
-        CLIENTS.shutdownNow();
     }
 
     private double saves(String path) {
@@ -165,21 +153,14 @@ class ConditionalSaveTest {
         double conflicts = conflicts();
         double saves = saves("conditional") + saves("locking");
 
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Http.Answer>> futures = new ArrayList<>();
+        List<Callable<Http.Answer>> puts = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             String key = "k" + i;
             String value = String.valueOf(i);
-            Callable<Http.Answer> put = () -> {
-                start.await();
-                return http.send("PUT", scope + "/" + key, "application/json", value);
-            };
-            futures.add(CLIENTS.submit(put));
+            puts.add(() -> http.send("PUT", scope + "/" + key, "application/json", value));
         }
-        start.countDown();
         List<Long> versions = new ArrayList<>();
-        for (Future<Http.Answer> future : futures) {
-            Http.Answer answer = future.get(120, TimeUnit.SECONDS);
+        for (Http.Answer answer : Together.run(puts)) {
             assertThat(answer.status()).as(answer.body()).isEqualTo(200);
             versions.add(answer.json().get("version").asLong());
         }
