@@ -62,11 +62,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- build ------------------------------------------------------------------------------------
-if [ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ] || [ -n "$(find "$ROOT/src/main" -newer "$ROOT/target/quarkus-app/quarkus-run.jar" -type f | head -1)" ]; then
+# with the AppCDS archive of the classes loaded at startup (target/quarkus-app/app-cds.jsa, made by
+# this JVM), as the container image is built
+APP="$ROOT/target/quarkus-app"
+if [ ! -f "$APP/app-cds.jsa" ] || [ -n "$(find "$ROOT/src/main" -newer "$APP/app-cds.jsa" -type f | head -1)" ]; then
   log "building the service"
-  (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
+  (cd "$ROOT" && ./mvnw -B -q package -DskipTests -Dquarkus.package.jar.appcds.enabled=true -Dquarkus.package.jar.appcds.use-container=false)
 fi
-CLASSPATH_LIB="$ROOT/target/quarkus-app/lib/main/*"
+CLASSPATH_LIB="$APP/lib/main/*"
 mkdir -p "$OUT/classes"
 javac -d "$OUT/classes" -cp "$CLASSPATH_LIB" "$BENCH_DIR/java/FloorServer.java"
 
@@ -99,11 +102,12 @@ key_base() { echo $(( $1 * 1000000 )); }
 start_service() {
   local port=$1; shift
   local began; began=$(date +%s%N)
-  DB_NAME=$DB java $JVM_OPTS \
+  # from the application's directory: the archive names quarkus-run.jar by a relative path
+  (cd "$APP" && DB_NAME=$DB MALLOC_ARENA_MAX=2 exec java $JVM_OPTS -XX:SharedArchiveFile=app-cds.jsa -Xshare:auto \
     -Dquarkus.http.port="$port" -Doptions.auth.enabled=false -Dquarkus.shutdown.delay=0s \
     -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: \
     -Dquarkus.log.level=WARN "$@" \
-    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$OUT/service-$port.log" 2>&1 &
+    -jar quarkus-run.jar) > "$OUT/service-$port.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   until curl -sf -o /dev/null "http://127.0.0.1:$port/v1/projects/1/options"; do

@@ -11,5 +11,5 @@ WITH bumped AS (
   INSERT INTO project_options (project_id, key, value)
   SELECT :id, 'k1', to_jsonb(:value) WHERE EXISTS (SELECT 1 FROM bumped)
   ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value, updated_at = now()
-) INSERT INTO option_outbox (scope_key, version, keys)
-SELECT 'project_options:' || :id, bumped.version, '["k1"]' FROM bumped;
+) INSERT INTO option_outbox (scope_key, version, keys, created_at)
+SELECT 'project_options:' || :id, bumped.version, '["k1"]', clock_timestamp() FROM bumped;

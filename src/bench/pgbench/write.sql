@@ -9,5 +9,5 @@ WITH upserted AS (
   ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value, updated_at = now()
 ), bumped AS (
   UPDATE option_scopes SET version = version + 1, updated_at = now() WHERE scope_key = 'project_options:' || :id
-) INSERT INTO option_outbox (scope_key, version, keys) VALUES ('project_options:' || :id, 1, '["k1"]');
+) INSERT INTO option_outbox (scope_key, version, keys, created_at) VALUES ('project_options:' || :id, 1, '["k1"]', clock_timestamp());
 END;

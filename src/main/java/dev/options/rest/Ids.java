@@ -16,7 +16,12 @@ final class Ids {
     /** @throws ProblemException {@code 400 invalid-identifier} naming {@code what} */
     static long parse(String what, String text) {
         if (text != null) {
-            String digits = text.replaceFirst("^0+(?=[0-9])", "");
+            // leading zeros dropped without a regex (String.replaceFirst compiles one per call)
+            int start = 0;
+            while (start < text.length() - 1 && text.charAt(start) == '0') {
+                start++;
+            }
+            String digits = text.substring(start);
             if (DIGITS.matcher(digits).matches()) {
                 try {
                     long id = Long.parseLong(digits);

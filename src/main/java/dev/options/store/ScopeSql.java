@@ -99,8 +99,10 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
                 + "DELETE FROM " + table + " o WHERE " + matches(kind, "o.")
                 + " AND o.key IN (SELECT jsonb_array_elements_text(cast(cast(?" + deletes + " AS text) AS jsonb)))"
                 + " AND EXISTS (SELECT 1 FROM bumped)"
-                + ") INSERT INTO option_outbox (scope_key, version, keys)"
-                + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb) FROM bumped RETURNING id";
+                // created when the row is written, not when the transaction began (now()): a save that
+                // waited for the scope's lock is not already due for the relay when it commits
+                + ") INSERT INTO option_outbox (scope_key, version, keys, created_at)"
+                + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb), clock_timestamp() FROM bumped RETURNING id";
     }
 
     /** The condition that selects exactly this kind's rows of one scope. */

@@ -7,7 +7,10 @@ import static org.hamcrest.Matchers.equalTo;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 import jakarta.inject.Inject;
 
@@ -173,9 +176,12 @@ class ConditionalSaveTest {
             assertThat(document.get("options").get("k" + i).asInt()).isEqualTo(i);
         }
         assertThat(Database.scalar("SELECT count(*) FROM project_options WHERE project_id = ?", project)).isEqualTo(65);
-        List<Long> published = new Events(redis).since(mark, "project_options:" + project).stream()
-                .map(ChangeEvent::version).sorted().toList();
-        assertThat(published).as("one event per save").hasSize(64).doesNotHaveDuplicates();
+        // events are idempotent and delivered at least once: the relay may publish a change again when
+        // its outbox row outlives relay-after (64 writers queued on one scope's lock hold the pool)
+        Set<Long> published = new Events(redis).since(mark, "project_options:" + project).stream()
+                .map(ChangeEvent::version).collect(Collectors.toSet());
+        assertThat(published).as("an event for every save").isEqualTo(
+                LongStream.rangeClosed(2, 65).boxed().collect(Collectors.toSet()));
         assertThat(saves("conditional") + saves("locking") - saves).as("every PUT saved once").isEqualTo(64);
         assertThat(conflicts() - conflicts).as("writers really raced the conditional save").isPositive();
     }
