@@ -35,6 +35,9 @@ public interface OptionsConfig {
     /** Database bootstrap. */
     Database database();
 
+    /** Saves. */
+    Saves saves();
+
     interface Limits {
         /** Largest serialized size of one option value, in bytes; larger answers 413. */
         @WithDefault("65536")
@@ -146,5 +149,14 @@ public interface OptionsConfig {
          */
         @WithDefault("false")
         boolean createIfMissing();
+    }
+
+    interface Saves {
+        /**
+         * Saves of one scope made on this instance run one after another (waiting in memory, holding no
+         * connection), outside transactions; off, they queue on the scope's row lock in Postgres.
+         */
+        @WithDefault("true")
+        boolean oneAtATime();
     }
 }

@@ -44,7 +44,8 @@ import io.vertx.mutiny.core.Vertx;
 public class OutboxRelay {
 
     private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text) FROM option_outbox"
-            + " WHERE created_at < now() - make_interval(secs => ?1) ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED";
+            + " WHERE created_at < now() - make_interval(secs => ?1) AND NOT (id = ANY(cast(?3 AS bigint[])))"
+            + " ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED";
     private static final String DELETE = "DELETE FROM option_outbox WHERE id = ANY(cast(?1 AS bigint[]))";
     /** Claimed rows published at once. */
     private static final int CONCURRENCY = 8;
@@ -52,15 +53,18 @@ public class OutboxRelay {
 
     private final OptionStore store;
     private final ChangePublisher publisher;
+    private final OutboxSweeper sweeper;
     private final OptionsConfig config;
     private final Vertx vertx;
     private final AtomicLong depth = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxRelay(OptionStore store, ChangePublisher publisher, OptionsConfig config, Vertx vertx, MeterRegistry meters) {
+    public OutboxRelay(OptionStore store, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config, Vertx vertx,
+            MeterRegistry meters) {
         this.store = store;
         this.publisher = publisher;
+        this.sweeper = sweeper;
         this.config = config;
         this.vertx = vertx;
         Gauge.builder("options.outbox.depth", depth, AtomicLong::get)
@@ -108,6 +112,8 @@ public class OutboxRelay {
                         .chain(session -> session.<Object[]>createNativeQuery(CLAIM)
                                 .setParameter(1, after)
                                 .setParameter(2, config.outbox().relayBatch())
+                                // what this instance published itself is only waiting for its sweeper
+                                .setParameter(3, sweeper.undeleted())
                                 .getResultList()
                                 .chain(rows -> Multi.createFrom().iterable(byScope(rows))
                                         .onItem().transformToUni(this::publishInOrder).merge(CONCURRENCY)

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,7 +25,9 @@ import io.vertx.mutiny.core.Vertx;
  * outbox row's id once the change is published, and every {@code sweep-interval} one statement
  * deletes all the ids handed over since. A row whose delete is lost (a crash, a failed sweep) is
  * published once more by the relay after {@code relay-after}; events are idempotent, so that costs a
- * duplicate event, never a lost one.
+ * duplicate event, never a lost one. Until its delete is done, this instance's relay passes over a
+ * row handed over here ({@link #undeleted}), so a sweep that waits for a connection (a pool held by
+ * writers queued on one scope's lock) does not make the relay publish the change again.
  */
 @ApplicationScoped
 public class OutboxSweeper {
@@ -35,6 +39,8 @@ public class OutboxSweeper {
     private final Vertx vertx;
     private final Duration interval;
     private final Queue<Long> published = new ConcurrentLinkedQueue<>();
+    /** Ids handed over whose delete has not completed yet (queued or in a running sweep). */
+    private final Set<Long> handedOver = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private volatile long timer = -1;
 
@@ -74,7 +80,13 @@ public class OutboxSweeper {
 
     /** The change recorded in outbox row {@code id} is published: the row may go. */
     public void published(long id) {
+        handedOver.add(id);
         published.add(id);
+    }
+
+    /** Outbox rows whose change this instance published and whose delete has not completed yet. */
+    public Long[] undeleted() {
+        return handedOver.toArray(new Long[0]);
     }
 
     /** Deletes up to one batch of published rows; answers how many it deleted. Never fails. */
@@ -86,9 +98,13 @@ public class OutboxSweeper {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        return store.deleteOutbox(ids).onFailure().recoverWithItem(failure -> {
-            Log.debugf("%d published change(s) left in the outbox for the relay: %s", ids.size(), failure.getMessage());
-            return 0;
-        });
+        return store.deleteOutbox(ids)
+                .onFailure().recoverWithItem(failure -> {
+                    Log.debugf("%d published change(s) left in the outbox for the relay: %s", ids.size(), failure.getMessage());
+                    return 0;
+                })
+                // deleted, or left for the relay to publish again (a failed delete): either way no
+                // longer this sweeper's
+                .invoke(() -> ids.forEach(handedOver::remove));
     }
 }

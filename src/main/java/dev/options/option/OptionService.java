@@ -69,6 +69,8 @@ public class OptionService {
     private final Counter conditionalSaves;
     private final Counter lockedSaves;
     private final Counter conflicts;
+    private final ScopeWriters writers = new ScopeWriters();
+    private final boolean serializeSaves;
 
     public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
             SharedCache shared, ChangePublisher publisher, CacheMetrics metrics, MeterRegistry meters) {
@@ -85,6 +87,7 @@ public class OptionService {
         this.publisher = publisher;
         this.metrics = metrics;
         this.caches = config.cache().enabled();
+        this.serializeSaves = config.saves().oneAtATime();
     }
 
     private static Counter saves(MeterRegistry meters, String path) {
@@ -326,10 +329,12 @@ public class OptionService {
                 .map(version -> stage(entry, ifMatch, edit))
                 .chain(changes -> persist(entry, changes)))
                 .invoke(() -> lockedSaves.increment()));
-        if (work.inTransaction() || contended.getIfPresent(scope.key()) != null) {
+        if (work.inTransaction()) {
             return locking;
         }
-        return writeIfUnchanged(entry, ifMatch, edit).chain(view -> view != null ? Uni.createFrom().item(view) : locking);
+        Supplier<Uni<ScopeView>> save = () -> contended.getIfPresent(scope.key()) != null ? locking
+                : writeIfUnchanged(entry, ifMatch, edit).chain(view -> view != null ? Uni.createFrom().item(view) : locking);
+        return serializeSaves ? writers.oneAtATime(scope.key(), save) : save.get();
     }
 
     /**
