@@ -25,6 +25,7 @@ public class CacheMetrics {
     private final Map<Layer, Counter> misses = new EnumMap<>(Layer.class);
     private final Counter loads;
     private final Counter sharedLoads;
+    private final Counter refreshes;
 
     public CacheMetrics(MeterRegistry meters) {
         for (Layer layer : Layer.values()) {
@@ -34,6 +35,8 @@ public class CacheMetrics {
         loads = Counter.builder("options.cache.loads").description("Scopes loaded from Postgres by NORMAL reads").register(meters);
         sharedLoads = Counter.builder("options.cache.shared-loads")
                 .description("Readers that joined a load already in flight").register(meters);
+        refreshes = Counter.builder("options.cache.refreshes")
+                .description("Near-cache entries reloaded in the background near the end of their life").register(meters);
     }
 
     public void hit(Layer layer) {
@@ -50,5 +53,9 @@ public class CacheMetrics {
 
     public void sharedLoad() {
         sharedLoads.increment();
+    }
+
+    public void refresh() {
+        refreshes.increment();
     }
 }

@@ -1,6 +1,8 @@
 package dev.options.cache;
 
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +10,7 @@ import jakarta.inject.Inject;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 
@@ -46,6 +49,7 @@ public class NearCache {
     private final Cache<ScopeKey, Entry> entries;
     private final Cache<ScopeKey, Long> newest;
     private final Counter evictions;
+    private final long refreshWithinNanos;
     private volatile boolean trusted;
 
     @Inject
@@ -56,11 +60,12 @@ public class NearCache {
     NearCache(OptionsConfig config, MeterRegistry meters, Ticker ticker) {
         this.evictions = Counter.builder("options.cache.evictions").description("Near-cache entries evicted")
                 .tag("layer", "near").register(meters);
+        this.refreshWithinNanos = config.cache().nearTtl().toNanos() / 4;
         this.entries = Caffeine.newBuilder()
                 .ticker(ticker)
                 .maximumWeight(config.cache().nearMaxWeight())
                 .weigher((ScopeKey key, Entry entry) -> heapBytes(key, entry))
-                .expireAfterWrite(config.cache().nearTtl().toNanos(), TimeUnit.NANOSECONDS)
+                .expireAfter(new SpreadExpiry(config.cache().nearTtl().toNanos()))
                 .removalListener((ScopeKey key, Entry entry, RemovalCause cause) -> {
                     if (cause.wasEvicted() || cause == RemovalCause.EXPLICIT) {
                         evictions.increment();
@@ -76,6 +81,38 @@ public class NearCache {
                 .expireAfterAccess(Math.max(config.cache().nearTtl().toNanos() * 10, TimeUnit.MINUTES.toNanos(10)),
                         TimeUnit.NANOSECONDS)
                 .build();
+    }
+
+    /**
+     * An entry lives a random three quarters to all of {@code near-ttl} from its last write, so that
+     * entries filled together (a warm-up, a restart's first minute) do not all expire together and
+     * send their readers below the near cache at once. Reads do not extend a life.
+     */
+    static final class SpreadExpiry implements Expiry<ScopeKey, Entry> {
+        private final long ttlNanos;
+
+        SpreadExpiry(long ttlNanos) {
+            this.ttlNanos = ttlNanos;
+        }
+
+        private long life() {
+            return ttlNanos - ThreadLocalRandom.current().nextLong(ttlNanos / 4 + 1);
+        }
+
+        @Override
+        public long expireAfterCreate(ScopeKey key, Entry entry, long currentTime) {
+            return life();
+        }
+
+        @Override
+        public long expireAfterUpdate(ScopeKey key, Entry entry, long currentTime, long currentDuration) {
+            return life();
+        }
+
+        @Override
+        public long expireAfterRead(ScopeKey key, Entry entry, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
     }
 
     /**
@@ -96,12 +133,28 @@ public class NearCache {
         return Optional.ofNullable(entries.getIfPresent(key));
     }
 
+    /**
+     * Whether the entry of {@code key} is in the last quarter of {@code near-ttl} before it expires:
+     * then a read that finds it reloads it in the background, so a scope read all the time never
+     * expires under its readers (a fill of the same version starts its life again).
+     */
+    public boolean dueForRefresh(ScopeKey key) {
+        OptionalLong left = entries.policy().expireVariably().orElseThrow().getExpiresAfter(key, TimeUnit.NANOSECONDS);
+        return left.isPresent() && left.getAsLong() < refreshWithinNanos;
+    }
+
     /** Keeps {@code entry} unless the cache is untrusted, holds a newer version, or heard of a newer one. */
     public void offer(ScopeKey key, Entry entry) {
         heard(key, entry.version());
         if (!trusted) {
             return;
         }
+        Entry present = entries.getIfPresent(key);
+        if (present != null && present.version() > entry.version()) {
+            // refused without a compute, which would start the newer entry's life again
+            return;
+        }
+        // the same version again (a read of the primary) starts the entry's life again: it was just confirmed
         entries.asMap().compute(key, (k, current) -> {
             if (current != null && current.version() >= entry.version()) {
                 return current;

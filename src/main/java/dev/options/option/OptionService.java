@@ -37,6 +37,10 @@ import dev.options.store.StoredScope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.ContextLocals;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -70,10 +74,12 @@ public class OptionService {
     private final Counter lockedSaves;
     private final Counter conflicts;
     private final ScopeWriters writers = new ScopeWriters();
+    private final Vertx vertx;
     private final boolean serializeSaves;
 
     public OptionService(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
-            SharedCache shared, ChangePublisher publisher, CacheMetrics metrics, MeterRegistry meters) {
+            SharedCache shared, ChangePublisher publisher, CacheMetrics metrics, MeterRegistry meters, Vertx vertx) {
+        this.vertx = vertx;
         this.conditionalSaves = saves(meters, "conditional");
         this.lockedSaves = saves(meters, "locking");
         this.conflicts = Counter.builder("options.saves.conflicts")
@@ -166,6 +172,9 @@ public class OptionService {
         Optional<NearCache.Entry> hit = near.get(key);
         if (hit.isPresent()) {
             metrics.hit(CacheMetrics.Layer.NEAR);
+            if (near.dueForRefresh(key)) {
+                refreshAhead(scope);
+            }
             return Uni.createFrom().item(hit.get());
         }
         metrics.miss(CacheMetrics.Layer.NEAR);
@@ -183,6 +192,36 @@ public class OptionService {
             metrics.sharedLoad();
         }
         return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
+    }
+
+    /**
+     * Reloads a near-cache entry near the end of its life, in the background (once however many
+     * readers find it so), on a context of its own whose statements count as background work: its
+     * readers go on being answered from the near cache meanwhile, instead of missing it all at once
+     * when it expires.
+     */
+    private void refreshAhead(Scope scope) {
+        ScopeKey key = scope.key();
+        if (loading.containsKey(key)) {
+            return;
+        }
+        Context background = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(background, true);
+        background.runOnContext(ignored -> {
+            ContextLocals.put(OptionStore.BACKGROUND, Boolean.TRUE);
+            List<Uni<NearCache.Entry>> created = new ArrayList<>(1);
+            Uni<NearCache.Entry> load = loading.computeIfAbsent(key, k -> {
+                Uni<NearCache.Entry> fresh = loadBelowNear(scope)
+                        .onTermination().invoke(() -> loading.remove(k))
+                        .memoize().indefinitely();
+                created.add(fresh);
+                return fresh;
+            });
+            if (!created.isEmpty()) {
+                metrics.refresh();
+                load.subscribe().with(refreshed -> { }, failure -> Log.debugf("refresh of %s failed: %s", key, failure.getMessage()));
+            }
+        });
     }
 
     private Uni<NearCache.Entry> loadBelowNear(Scope scope) {

@@ -3,6 +3,8 @@ package dev.options.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -95,10 +97,49 @@ class NearCacheTest {
     @Test
     void entriesExpireAfterTheirTtlAsABackstopAgainstALostInvalidation() {
         cache.offer(KEY, entry(1));
-        nanos.addAndGet(TimeUnit.SECONDS.toNanos(59));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(44));
+        assertThat(cache.get(KEY)).as("three quarters of the TTL at least").isPresent();
+        nanos.addAndGet(Duration.ofSeconds(17).toNanos());
+        assertThat(cache.get(KEY)).as("never longer than the TTL").isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void anOfferOfAnOlderVersionDoesNotLengthenTheEntrysLife() {
+        cache.offer(KEY, entry(2));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(40));
+        cache.offer(KEY, entry(1));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(21));
+        assertThat(cache.get(KEY)).as("still the first fill's life").isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void anEntryIsDueForRefreshInTheLastQuarterOfTheTtl() {
+        cache.offer(KEY, entry(1));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertThat(cache.dueForRefresh(KEY)).isFalse();
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(15));
         assertThat(cache.get(KEY)).isPresent();
-        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
-        assertThat(cache.get(KEY)).isEqualTo(Optional.empty());
+        assertThat(cache.dueForRefresh(KEY)).isTrue();
+        cache.offer(KEY, entry(1));
+        assertThat(cache.dueForRefresh(KEY)).as("a fill of the same version starts a new life").isFalse();
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(44));
+        assertThat(cache.get(KEY)).isPresent();
+        assertThat(cache.dueForRefresh(new ScopeKey("project_options:404"))).as("absent: nothing to refresh").isFalse();
+    }
+
+    @Test
+    void entriesFilledTogetherDoNotAllExpireTogether() {
+        List<ScopeKey> keys = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            keys.add(new ScopeKey("project_options:" + (1000 + i)));
+            cache.offer(keys.get(i), entry(1));
+        }
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(52));
+        long left = keys.stream().filter(key -> cache.get(key).isPresent()).count();
+        assertThat(left).as("of 200 entries filled at once, some gone and some left between 45 s and 60 s")
+                .isBetween(20L, 180L);
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(9));
+        assertThat(keys.stream().filter(key -> cache.get(key).isPresent()).count()).isZero();
     }
 
     @Test
