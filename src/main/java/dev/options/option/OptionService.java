@@ -179,19 +179,26 @@ public class OptionService {
         }
         metrics.miss(CacheMetrics.Layer.NEAR);
         Context caller = Vertx.currentContext();
-        List<Uni<NearCache.Entry>> created = new ArrayList<>(1);
-        Uni<NearCache.Entry> load = loading.computeIfAbsent(key, k -> {
-            // memoization, not waiting: the load runs once and every concurrent reader gets its result
-            Uni<NearCache.Entry> fresh = loadBelowNear(scope)
-                    .onTermination().invoke(() -> loading.remove(k))
-                    .memoize().indefinitely();
-            created.add(fresh);
-            return fresh;
-        });
-        if (created.isEmpty()) {
+        boolean[] started = { false };
+        Uni<NearCache.Entry> load = loadOnce(scope, started);
+        if (!started[0]) {
             metrics.sharedLoad();
         }
         return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
+    }
+
+    /**
+     * The load of {@code scope} below the near cache that is in flight on this instance, started when
+     * none is ({@code started[0]} then true). Memoization, not waiting: the load runs once and every
+     * concurrent reader gets its result.
+     */
+    private Uni<NearCache.Entry> loadOnce(Scope scope, boolean[] started) {
+        return loading.computeIfAbsent(scope.key(), k -> {
+            started[0] = true;
+            return loadBelowNear(scope)
+                    .onTermination().invoke(() -> loading.remove(k))
+                    .memoize().indefinitely();
+        });
     }
 
     /**
@@ -209,15 +216,9 @@ public class OptionService {
         VertxContextSafetyToggle.setContextSafe(background, true);
         background.runOnContext(ignored -> {
             ContextLocals.put(OptionStore.BACKGROUND, Boolean.TRUE);
-            List<Uni<NearCache.Entry>> created = new ArrayList<>(1);
-            Uni<NearCache.Entry> load = loading.computeIfAbsent(key, k -> {
-                Uni<NearCache.Entry> fresh = loadBelowNear(scope)
-                        .onTermination().invoke(() -> loading.remove(k))
-                        .memoize().indefinitely();
-                created.add(fresh);
-                return fresh;
-            });
-            if (!created.isEmpty()) {
+            boolean[] started = { false };
+            Uni<NearCache.Entry> load = loadOnce(scope, started);
+            if (started[0]) {
                 metrics.refresh();
                 load.subscribe().with(refreshed -> { }, failure -> Log.debugf("refresh of %s failed: %s", key, failure.getMessage()));
             }
