@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -67,6 +68,8 @@ public class OptionService {
     private final CacheMetrics metrics;
     private final boolean caches;
     private final ConcurrentMap<ScopeKey, Uni<NearCache.Entry>> loading = new ConcurrentHashMap<>();
+    /** Scopes whose background refresh is scheduled or running. */
+    private final Set<ScopeKey> refreshing = ConcurrentHashMap.newKeySet();
     /** Scopes whose one-statement save lost a race lately: their saves lock first, as contention wants. */
     private final Cache<ScopeKey, Boolean> contended = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
@@ -209,7 +212,8 @@ public class OptionService {
      */
     private void refreshAhead(Scope scope) {
         ScopeKey key = scope.key();
-        if (loading.containsKey(key)) {
+        // the readers that find the entry due before its refresh has started schedule nothing more
+        if (loading.containsKey(key) || !refreshing.add(key)) {
             return;
         }
         Context background = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
@@ -218,10 +222,13 @@ public class OptionService {
             ContextLocals.put(OptionStore.BACKGROUND, Boolean.TRUE);
             boolean[] started = { false };
             Uni<NearCache.Entry> load = loadOnce(scope, started);
-            if (started[0]) {
-                metrics.refresh();
-                load.subscribe().with(refreshed -> { }, failure -> Log.debugf("refresh of %s failed: %s", key, failure.getMessage()));
+            if (!started[0]) {
+                refreshing.remove(key);
+                return;
             }
+            metrics.refresh();
+            load.onTermination().invoke(() -> refreshing.remove(key))
+                    .subscribe().with(refreshed -> { }, failure -> Log.debugf("refresh of %s failed: %s", key, failure.getMessage()));
         });
     }
 
