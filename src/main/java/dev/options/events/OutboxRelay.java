@@ -23,12 +23,8 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.ContextLocals;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
 import io.vertx.mutiny.core.Vertx;
 
 /**
@@ -86,18 +82,13 @@ public class OutboxRelay {
         if (!running.compareAndSet(false, true)) {
             return;
         }
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getDelegate().getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> {
-            ContextLocals.put(OptionStore.BACKGROUND, Boolean.TRUE);
-            relay()
+        OptionStore.inBackground(vertx.getDelegate(), () -> relay()
                 .subscribe().with(
                         published -> running.set(false),
                         failure -> {
                             running.set(false);
                             Log.debugf("outbox relay run failed: %s", failure.getMessage());
-                        });
-        });
+                        }));
     }
 
     /**

@@ -39,9 +39,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.ContextLocals;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -216,10 +213,7 @@ public class OptionService {
         if (loading.containsKey(key) || !refreshing.add(key)) {
             return;
         }
-        Context background = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(background, true);
-        background.runOnContext(ignored -> {
-            ContextLocals.put(OptionStore.BACKGROUND, Boolean.TRUE);
+        OptionStore.inBackground(vertx, () -> {
             boolean[] started = { false };
             Uni<NearCache.Entry> load = loadOnce(scope, started);
             if (!started[0]) {

@@ -21,9 +21,12 @@ import io.quarkus.arc.InjectableInstance;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -44,8 +47,21 @@ public class OptionStore {
     private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES (?1, 0)"
             + " ON CONFLICT (scope_key) DO NOTHING RETURNING version";
 
-    /** Marks a Vert.x context whose statements are background work (the relay), not requests'. */
+    /** Marks a Vert.x context whose statements are background work (the relay, refreshes), not requests'. */
     public static final String BACKGROUND = "dev.options.background";
+
+    /**
+     * Runs {@code work} on a new duplicated context of {@code vertx} marked as background work, so that
+     * its statements count as such and never as those of the request that happened to start it.
+     */
+    public static void inBackground(Vertx vertx, Runnable work) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> {
+            ContextLocals.put(BACKGROUND, Boolean.TRUE);
+            work.run();
+        });
+    }
 
     private final Counter reads;
     private final Counter locks;
