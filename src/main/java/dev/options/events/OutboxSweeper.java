@@ -2,11 +2,10 @@ package dev.options.events;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,9 +37,8 @@ public class OutboxSweeper {
     private final OptionStore store;
     private final Vertx vertx;
     private final Duration interval;
-    private final Queue<Long> published = new ConcurrentLinkedQueue<>();
-    /** Ids handed over whose delete has not completed yet (queued or in a running sweep). */
-    private final Set<Long> handedOver = ConcurrentHashMap.newKeySet();
+    /** Ids handed over whose delete has not completed yet (waiting, or in a running sweep). */
+    private final Set<Long> published = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private volatile long timer = -1;
 
@@ -80,20 +78,19 @@ public class OutboxSweeper {
 
     /** The change recorded in outbox row {@code id} is published: the row may go. */
     public void published(long id) {
-        handedOver.add(id);
         published.add(id);
     }
 
     /** Outbox rows whose change this instance published and whose delete has not completed yet. */
     public Long[] undeleted() {
-        return handedOver.toArray(new Long[0]);
+        return published.toArray(new Long[0]);
     }
 
     /** Deletes up to one batch of published rows; answers how many it deleted. Never fails. */
     Uni<Integer> sweep() {
         List<Long> ids = new ArrayList<>();
-        for (Long id; ids.size() < BATCH && (id = published.poll()) != null; ) {
-            ids.add(id);
+        for (Iterator<Long> waiting = published.iterator(); ids.size() < BATCH && waiting.hasNext(); ) {
+            ids.add(waiting.next());
         }
         if (ids.isEmpty()) {
             return Uni.createFrom().item(0);
@@ -105,6 +102,6 @@ public class OutboxSweeper {
                 })
                 // deleted, or left for the relay to publish again (a failed delete): either way no
                 // longer this sweeper's
-                .invoke(() -> ids.forEach(handedOver::remove));
+                .invoke(() -> ids.forEach(published::remove));
     }
 }
