@@ -19,13 +19,15 @@ import dev.options.scope.ScopeKey;
 import dev.options.store.OptionStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Publishes committed changes that were left unpublished: the instance that made them crashed
@@ -40,14 +42,15 @@ import io.vertx.mutiny.core.Vertx;
 public class OutboxRelay {
 
     private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text) FROM option_outbox"
-            + " WHERE created_at < now() - make_interval(secs => ?1) AND NOT (id = ANY(cast(?3 AS bigint[])))"
-            + " ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED";
-    private static final String DELETE = "DELETE FROM option_outbox WHERE id = ANY(cast(?1 AS bigint[]))";
+            + " WHERE created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($3))"
+            + " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
+    private static final String DELETE = "DELETE FROM option_outbox WHERE id = ANY($1)";
     /** Claimed rows published at once. */
     private static final int CONCURRENCY = 8;
     private static final String DEPTH = "SELECT count(*) FROM option_outbox";
 
     private final OptionStore store;
+    private final Pool primary;
     private final ChangePublisher publisher;
     private final OutboxSweeper sweeper;
     private final OptionsConfig config;
@@ -56,9 +59,10 @@ public class OutboxRelay {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxRelay(OptionStore store, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config, Vertx vertx,
-            MeterRegistry meters) {
+    public OutboxRelay(OptionStore store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
+            Vertx vertx, MeterRegistry meters) {
         this.store = store;
+        this.primary = primary;
         this.publisher = publisher;
         this.sweeper = sweeper;
         this.config = config;
@@ -99,24 +103,19 @@ public class OutboxRelay {
      */
     Uni<Integer> relay() {
         double after = config.outbox().relayAfter().toMillis() / 1000.0;
-        return Panache.withTransaction(() -> Panache.getSession()
-                        .chain(session -> session.<Object[]>createNativeQuery(CLAIM)
-                                .setParameter(1, after)
-                                .setParameter(2, config.outbox().relayBatch())
-                                // what this instance published itself is only waiting for its sweeper
-                                .setParameter(3, sweeper.undeleted())
-                                .getResultList()
-                                .chain(rows -> Multi.createFrom().iterable(byScope(rows))
-                                        .onItem().transformToUni(this::publishInOrder).merge(CONCURRENCY)
-                                        .collect().in(ArrayList<Long>::new, List::addAll))
-                                .chain(published -> published.isEmpty()
-                                        ? Uni.createFrom().item(0)
-                                        : session.createNativeQuery(DELETE)
-                                                .setParameter(1, published.toArray(new Long[0]))
-                                                .executeUpdate())))
-                .call(published -> Panache.withSession(() -> Panache.getSession()
-                        .chain(session -> session.createNativeQuery(DEPTH, Long.class).getSingleResult())
-                        .invoke(depth::set)))
+        return primary.withTransaction(connection -> connection.preparedQuery(CLAIM)
+                        // what this instance published itself is only waiting for its sweeper
+                        .execute(Tuple.of(after, config.outbox().relayBatch(), sweeper.undeleted()))
+                        .chain(rows -> Multi.createFrom().iterable(byScope(rows))
+                                .onItem().transformToUni(this::publishInOrder).merge(CONCURRENCY)
+                                .collect().in(ArrayList<Long>::new, List::addAll))
+                        .chain(published -> published.isEmpty()
+                                ? Uni.createFrom().item(0)
+                                : connection.preparedQuery(DELETE)
+                                        .execute(Tuple.of(published.toArray(new Long[0])))
+                                        .map(deleted -> deleted.rowCount())))
+                .call(published -> primary.query(DEPTH).execute()
+                        .invoke(rows -> depth.set(rows.iterator().next().getLong(0))))
                 .invoke(published -> {
                     if (published > 0) {
                         Log.infof("outbox relay published %d change(s)", published);
@@ -125,10 +124,10 @@ public class OutboxRelay {
     }
 
     /** The claimed rows by scope, each scope's in claim (id) order. */
-    private static Collection<List<Object[]>> byScope(List<Object[]> rows) {
-        Map<String, List<Object[]>> groups = new LinkedHashMap<>();
-        for (Object[] row : rows) {
-            groups.computeIfAbsent((String) row[1], key -> new ArrayList<>()).add(row);
+    private static Collection<List<Row>> byScope(Iterable<Row> rows) {
+        Map<String, List<Row>> groups = new LinkedHashMap<>();
+        for (Row row : rows) {
+            groups.computeIfAbsent(row.getString(1), key -> new ArrayList<>()).add(row);
         }
         return groups.values();
     }
@@ -137,10 +136,10 @@ public class OutboxRelay {
      * Publishes one scope's rows one after the other, so that its events keep their order in the
      * stream; stops at the first that fails. Answers the ids published.
      */
-    private Uni<List<Long>> publishInOrder(List<Object[]> rows) {
+    private Uni<List<Long>> publishInOrder(List<Row> rows) {
         List<Long> published = new ArrayList<>();
         Uni<Boolean> chain = Uni.createFrom().item(true);
-        for (Object[] row : rows) {
+        for (Row row : rows) {
             chain = chain.chain(ok -> !ok ? Uni.createFrom().item(false) : publish(row).map(id -> {
                 if (id < 0) {
                     return false;
@@ -153,13 +152,13 @@ public class OutboxRelay {
     }
 
     /** Publishes one claimed row; answers its id, or -1 when it could not be published now. */
-    private Uni<Long> publish(Object[] row) {
-        long id = ((Number) row[0]).longValue();
-        Scope scope = Scope.parse(new ScopeKey((String) row[1]));
+    private Uni<Long> publish(Row row) {
+        long id = row.getLong(0);
+        Scope scope = Scope.parse(new ScopeKey(row.getString(1)));
         TreeSet<String> keys = new TreeSet<>();
-        OptionJson.parseStored((String) row[3]).forEach(key -> keys.add(key.asText()));
+        OptionJson.parseStored(row.getString(3)).forEach(key -> keys.add(key.asText()));
         return store.loadDirect(scope)
-                .chain(current -> publisher.deliver(scope, current, ((Number) row[2]).longValue(), keys))
+                .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys))
                 .replaceWith(id)
                 .onFailure().recoverWithItem(-1L);
     }

@@ -37,7 +37,6 @@ import dev.options.store.OptionStore;
 import dev.options.store.StoredScope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -148,7 +147,7 @@ public class OptionService {
                 return entry;
             });
         }
-        // in a transaction, on its connection; otherwise on a pooled connection, without a session
+        // in a transaction, on its connection; otherwise on a pooled connection of its own
         Uni<StoredScope> load = work.inTransaction() ? store.load(scope)
                 : flag == ReadFlag.NORMAL ? loadNormal(scope) : uncancellable(store.loadDirect(scope));
         return load
@@ -454,7 +453,7 @@ public class OptionService {
         }
         return uncancellable(Uni.createFrom().deferred(() -> {
                     unit.beginTransaction();
-                    return Panache.withTransaction(work);
+                    return store.inTransaction(work);
                 })
                 .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null))
                 .call(unit::runAfterCommit));

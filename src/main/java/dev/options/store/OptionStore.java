@@ -5,10 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import org.hibernate.reactive.mutiny.Mutiny;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -20,7 +19,6 @@ import io.micrometer.core.instrument.Counter;
 import io.quarkus.arc.InjectableInstance;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
@@ -30,12 +28,16 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Postgres, the source of truth, for all three option models through one set of generated
- * statements. Every method runs on the current Hibernate Reactive session (the caller opens it, with
- * a transaction where the method says so) and issues its statements in sequence.
+ * statements, on the reactive Postgres client. The methods that need a transaction run on the
+ * connection of the one {@link #inTransaction} opened for this unit of work (held in its Vert.x
+ * context, as Panache held its session) and issue their statements in sequence; the others each
+ * take a pooled connection of their own.
  *
  * <p>Every statement is counted, per unit of work and in the {@code options.store.statements} meter,
  * which is how the "one query per scope per request" promise is checked.
@@ -43,9 +45,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class OptionStore {
 
-    private static final String LOCK = "SELECT version FROM option_scopes WHERE scope_key = ?1 FOR NO KEY UPDATE";
-    private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES (?1, 0)"
+    private static final String LOCK = "SELECT version FROM option_scopes WHERE scope_key = $1 FOR NO KEY UPDATE";
+    private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES ($1, 0)"
             + " ON CONFLICT (scope_key) DO NOTHING RETURNING version";
+    /** The context-local key of the open transaction's connection. */
+    private static final String TRANSACTION = "dev.options.transaction";
 
     /** Marks a Vert.x context whose statements are background work (the relay, refreshes), not requests'. */
     public static final String BACKGROUND = "dev.options.background";
@@ -104,43 +108,51 @@ public class OptionStore {
     }
 
     /**
-     * The scope as the primary holds it now, like {@link #load} but on a pooled connection of its own,
-     * without a session: for reads outside a transaction. (Hibernate Reactive 7.1 caches an
-     * interpretation of every native query it runs, under keys that never match again: each run
-     * adds one, and lookups grow slow. The reads on the hot path go around it.)
+     * Runs {@code work} in one Postgres transaction on a pooled connection of the primary: committed
+     * when its item arrives, rolled back when it fails. {@link #load}, {@link #lock} and {@link #write}
+     * called from within it run on that connection.
+     */
+    public <T> Uni<T> inTransaction(Supplier<Uni<T>> work) {
+        return primary.withTransaction(connection -> {
+            ContextLocals.put(TRANSACTION, connection);
+            return Uni.createFrom().<T>deferred(work::get).eventually(() -> ContextLocals.remove(TRANSACTION));
+        });
+    }
+
+    /** The connection of the transaction {@link #inTransaction} opened. */
+    private static Uni<SqlConnection> transaction() {
+        return Uni.createFrom().deferred(() -> ContextLocals.<SqlConnection>get(TRANSACTION)
+                .map(connection -> Uni.createFrom().item(connection))
+                .orElseGet(() -> Uni.createFrom().failure(new IllegalStateException("no transaction is open"))));
+    }
+
+    /**
+     * The scope as the primary holds it now, like {@link #load} but on a pooled connection of its own:
+     * for reads outside a transaction.
      */
     public Uni<StoredScope> loadDirect(Scope scope) {
         return loadFrom(primary, scope).invoke(() -> count(reads));
     }
 
-    private static Uni<StoredScope> loadFrom(Pool pool, Scope scope) {
-        return pool.preparedQuery(ScopeSql.of(scope.kind()).loadDirect())
+    private static Uni<StoredScope> loadFrom(SqlClient client, Scope scope) {
+        return client.preparedQuery(ScopeSql.of(scope.kind()).load())
                 .execute(Tuple.from(scopeParameters(scope)))
-                .map(rows -> {
-                    List<Object[]> converted = new ArrayList<>();
-                    for (Row row : rows) {
-                        converted.add(new Object[] { row.getLong(0), row.getString(1), row.getString(2) });
-                    }
-                    return toStoredScope(converted);
-                });
-    }
-
-    /** The scope's version and stored options, in one statement; needs a session. */
-    public Uni<StoredScope> load(Scope scope) {
-        ScopeSql sql = ScopeSql.of(scope.kind());
-        return Panache.getSession()
-                .chain(session -> bind(session.<Object[]>createNativeQuery(sql.load()), scopeParameters(scope))
-                        .getResultList())
-                .invoke(() -> count(reads))
                 .map(OptionStore::toStoredScope);
     }
 
-    private static StoredScope toStoredScope(List<Object[]> rows) {
-        long version = ((Number) rows.get(0)[0]).longValue();
+    /** The scope's version and stored options, in one statement; needs a transaction. */
+    public Uni<StoredScope> load(Scope scope) {
+        return transaction().chain(connection -> loadFrom(connection, scope)).invoke(() -> count(reads));
+    }
+
+    private static StoredScope toStoredScope(RowSet<Row> rows) {
+        long version = 0;
         Map<String, JsonNode> options = new TreeMap<>();
-        for (Object[] row : rows) {
-            if (row[1] != null) {
-                options.put((String) row[1], OptionJson.parseStored((String) row[2]));
+        for (Row row : rows) {
+            version = row.getLong(0);
+            String key = row.getString(1);
+            if (key != null) {
+                options.put(key, OptionJson.parseStored(row.getString(2)));
             }
         }
         return new StoredScope(version, options);
@@ -152,28 +164,26 @@ public class OptionStore {
      * keys. Needs a transaction.
      */
     public Uni<Long> lock(Scope scope) {
-        String key = scope.key().value();
-        return Panache.getSession().chain(session -> lockRow(session, key)
+        Tuple key = Tuple.of(scope.key().value());
+        return transaction().chain(connection -> lockRow(connection, key)
                 .chain(version -> version != null
                         ? Uni.createFrom().item(version)
-                        : createRow(session, key).chain(created -> created != null
+                        : createRow(connection, key).chain(created -> created != null
                                 ? Uni.createFrom().item(created)
-                                : lockRow(session, key))));
+                                : lockRow(connection, key))));
     }
 
-    private Uni<Long> lockRow(Mutiny.Session session, String key) {
-        return session.createNativeQuery(LOCK, Long.class)
-                .setParameter(1, key)
-                .getSingleResultOrNull()
-                .invoke(() -> count(locks));
+    private Uni<Long> lockRow(SqlConnection connection, Tuple key) {
+        return connection.preparedQuery(LOCK).execute(key)
+                .invoke(() -> count(locks))
+                .map(rows -> firstLong(rows, null));
     }
 
     /** The new row's version, or null when another transaction created it first (then it is committed). */
-    private Uni<Long> createRow(Mutiny.Session session, String key) {
-        return session.createNativeQuery(CREATE, Long.class)
-                .setParameter(1, key)
-                .getSingleResultOrNull()
-                .invoke(() -> count(locks));
+    private Uni<Long> createRow(SqlConnection connection, Tuple key) {
+        return connection.preparedQuery(CREATE).execute(key)
+                .invoke(() -> count(locks))
+                .map(rows -> firstLong(rows, null));
     }
 
     /**
@@ -183,10 +193,16 @@ public class OptionStore {
      */
     public Uni<Long> write(Scope scope, long version, Changes changes) {
         String sql = ScopeSql.of(scope.kind()).write();
-        return Panache.getSession()
-                .chain(session -> bind(session.createNativeQuery(sql, Long.class), saveParameters(scope, version, changes))
-                        .getSingleResult())
-                .invoke(() -> count(writes));
+        return transaction()
+                .chain(connection -> connection.preparedQuery(sql).execute(Tuple.from(saveParameters(scope, version, changes))))
+                .invoke(() -> count(writes))
+                .map(rows -> {
+                    Long outboxId = firstLong(rows, null);
+                    if (outboxId == null) {
+                        throw new IllegalStateException("the save found no row of " + scope.key().value() + " to bump");
+                    }
+                    return outboxId;
+                });
     }
 
     /**
@@ -251,14 +267,6 @@ public class OptionStore {
         parameters.add(version);
         parameters.add(OptionJson.text(changes.keys()));
         return parameters;
-    }
-
-    /** Binds {@code parameters} to {@code ?1}, {@code ?2}, ... of a Hibernate Reactive query. */
-    private static <Q extends Mutiny.AbstractQuery> Q bind(Q query, List<Object> parameters) {
-        for (int i = 0; i < parameters.size(); i++) {
-            query.setParameter(i + 1, parameters.get(i));
-        }
-        return query;
     }
 
     /** The first column of the first row as a long, or {@code none} when there is no row. */

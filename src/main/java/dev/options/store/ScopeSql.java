@@ -11,14 +11,13 @@ import dev.options.scope.ScopeKind;
 
 /**
  * The SQL of one scope kind, generated once from its model and columns so that the three models
- * share one store and none has a copy of the logic. Statements sent on the reactive pool directly,
- * without Hibernate Reactive ({@code loadDirect}, {@code writeIfAt}, {@code bulk}), use the client's {@code $1}
- * placeholders. Parameter {@code ?1} is always the scope key and
+ * share one store and none has a copy of the logic. They are assembled with {@code ?1} placeholders
+ * and kept in the reactive client's {@code $1}. Parameter {@code ?1} is always the scope key and
  * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String loadDirect, String write, String writeIfAt, String bulk) {
+record ScopeSql(String load, String write, String writeIfAt, String bulk) {
 
-    /** A statement in the reactive client's own placeholders ({@code $1}) instead of Hibernate's ({@code ?1}). */
+    /** A statement in the reactive client's own placeholders ({@code $1}) instead of {@code ?1}. */
     static String positional(String sql) {
         return sql.replaceAll("\\?(\\d+)", "\\$$1");
     }
@@ -77,7 +76,7 @@ record ScopeSql(String load, String loadDirect, String write, String writeIfAt, 
                     + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
                     + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
         }
-        return new ScopeSql(load, positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk));
+        return new ScopeSql(positional(load), positional(write), positional(writeIfAt), bulk == null ? null : positional(bulk));
     }
 
     /** The save's statement; {@code guard} is added to the version bump's condition. */
