@@ -62,12 +62,40 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- build ------------------------------------------------------------------------------------
-# with the AppCDS archive of the classes loaded at startup (target/quarkus-app/app-cds.jsa, made by
-# this JVM), as the container image is built
+# The JVM the service runs on: RUN_JAVA, else the newest JDK of 25 or later under /usr/lib/jvm, else
+# java. From JDK 25 the service starts from an AOT cache made by a training run
+# (src/main/docker/train-aot.sh, as the container image is built); on an older JVM, from the AppCDS
+# archive of the classes loaded at startup that the Quarkus build makes.
+newest_java() {
+  local best=java best_major=0 home major
+  for home in /usr/lib/jvm/*/; do
+    [ -x "$home/bin/java" ] && [ -f "$home/release" ] || continue
+    major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    if [ "${major:-0}" -ge 25 ] && [ "$major" -gt "$best_major" ]; then best="$home/bin/java"; best_major=$major; fi
+  done
+  echo "$best"
+}
+RUN_JAVA=${RUN_JAVA:-$(newest_java)}
+JAVA_MAJOR=$("$RUN_JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+JAVA_NAME="$("$RUN_JAVA" -version 2>&1 | sed -n 2p)"
 APP="$ROOT/target/quarkus-app"
-if [ ! -f "$APP/app-cds.jsa" ] || [ -n "$(find "$ROOT/src/main" -newer "$APP/app-cds.jsa" -type f | head -1)" ]; then
+if [ "$JAVA_MAJOR" -ge 25 ]; then
+  ARCHIVE=app.aot
+  ARCHIVE_OPTS="-XX:AOTCache=app.aot"
+  BUILD_OPTS=()
+else
+  ARCHIVE=app-cds.jsa
+  ARCHIVE_OPTS="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto"
+  BUILD_OPTS=(-Dquarkus.package.jar.appcds.enabled=true -Dquarkus.package.jar.appcds.use-container=false)
+fi
+# the archive is made again when the code or the JVM changed since
+TRAIN=no
+if [ ! -f "$APP/$ARCHIVE" ] || [ "$(cat "$APP/archive.java" 2>/dev/null)" != "$RUN_JAVA" ] \
+    || [ -n "$(find "$ROOT/src/main" -newer "$APP/$ARCHIVE" -type f | head -1)" ]; then
   log "building the service"
-  (cd "$ROOT" && ./mvnw -B -q package -DskipTests -Dquarkus.package.jar.appcds.enabled=true -Dquarkus.package.jar.appcds.use-container=false)
+  (cd "$ROOT" && ./mvnw -B -q package -DskipTests "${BUILD_OPTS[@]}")
+  [ "$ARCHIVE" = app.aot ] && TRAIN=yes
+  echo "$RUN_JAVA" > "$APP/archive.java"
 fi
 CLASSPATH_LIB="$APP/lib/main/*"
 mkdir -p "$OUT/classes"
@@ -80,6 +108,12 @@ fresh_redis() {
   redis-cli -h 127.0.0.1 --scan --pattern 'options:bench:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
 }
 fresh_redis
+if [ "$TRAIN" = yes ]; then
+  log "AOT cache: training run on $JAVA_NAME"
+  # shellcheck disable=SC2086
+  DB_NAME=$DB MALLOC_ARENA_MAX=2 "$ROOT/src/main/docker/train-aot.sh" "$APP" "$RUN_JAVA" $JVM_OPTS \
+    -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: -Dquarkus.log.level=WARN
+fi
 
 # seed_projects <first id> <count> <keys per scope>: project scopes at version 1, keys k0..k(n-1)
 seed_projects() {
@@ -103,7 +137,7 @@ start_service() {
   local port=$1; shift
   local began; began=$(date +%s%N)
   # from the application's directory: the archive names quarkus-run.jar by a relative path
-  (cd "$APP" && DB_NAME=$DB MALLOC_ARENA_MAX=2 exec java $JVM_OPTS -XX:SharedArchiveFile=app-cds.jsa -Xshare:auto \
+  (cd "$APP" && DB_NAME=$DB MALLOC_ARENA_MAX=2 exec "$RUN_JAVA" $JVM_OPTS $ARCHIVE_OPTS \
     -Dquarkus.http.port="$port" -Doptions.auth.enabled=false -Dquarkus.shutdown.delay=0s \
     -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: \
     -Dquarkus.log.level=WARN "$@" \
@@ -206,7 +240,7 @@ stop_services
 
 # --- baselines --------------------------------------------------------------------------------
 log "baseline: HTTP floor"
-java -cp "$OUT/classes:$CLASSPATH_LIB" FloorServer $FLOOR_PORT "$OUT/hot-document.json" > "$OUT/floor.log" 2>&1 &
+"$RUN_JAVA" -cp "$OUT/classes:$CLASSPATH_LIB" FloorServer $FLOOR_PORT "$OUT/hot-document.json" > "$OUT/floor.log" 2>&1 &
 PIDS+=("$!")
 until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/"; do sleep 0.05; done
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 3 + 1 ))s" "http://127.0.0.1:$FLOOR_PORT/" >/dev/null 2>&1 || true
@@ -253,7 +287,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Hot read vs caches off: $(ratio "$(rps_of 'hot read (whole scope, skewed)')" "$(rps_of 'hot read, caches off')")."
   first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
-  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run (JVM, $JVM_OPTS)."
+  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
   echo "Whole run: $(( $(date +%s) - BEGAN )) s."
   echo
