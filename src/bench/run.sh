@@ -62,20 +62,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- build ------------------------------------------------------------------------------------
-# The JVM the service runs on: RUN_JAVA, else the newest JDK of 25 or later under /usr/lib/jvm, else
-# java. From JDK 25 the service starts from an AOT cache made by a training run
-# (src/main/docker/train-aot.sh, as the container image is built); on an older JVM, from the AppCDS
-# archive of the classes loaded at startup that the Quarkus build makes.
-newest_java() {
-  local best=java best_major=0 home major
-  for home in /usr/lib/jvm/*/; do
-    [ -x "$home/bin/java" ] && [ -f "$home/release" ] || continue
-    major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
-    if [ "${major:-0}" -ge 25 ] && [ "$major" -gt "$best_major" ]; then best="$home/bin/java"; best_major=$major; fi
-  done
-  echo "$best"
-}
-RUN_JAVA=${RUN_JAVA:-$(newest_java)}
+# The JVM the service runs on: RUN_JAVA, else java. On Java 25 and later the service starts from an
+# AOT cache made by a training run (src/main/docker/train-aot.sh); before 25, from the AppCDS archive
+# of the classes loaded at startup that the Quarkus build makes, as the JVM image does.
+RUN_JAVA=${RUN_JAVA:-java}
 JAVA_MAJOR=$("$RUN_JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
 JAVA_NAME="$("$RUN_JAVA" -version 2>&1 | sed -n 2p)"
 APP="$ROOT/target/quarkus-app"

@@ -4,7 +4,7 @@
 # kind of request (reads, writes, bulk reads, conditional and bad requests, the feed, health and
 # metrics), and stops; the JVM then writes <app dir>/app.aot. Started with -XX:AOTCache=app.aot from
 # that directory, the same JVM finds those classes already loaded and linked, and the methods'
-# profiles already gathered, so the service answers its first request sooner (README, Deploy).
+# profiles already gathered, so the service answers its first request sooner (README, Deploying).
 #
 #   src/main/docker/train-aot.sh <app dir> [<java>] [<JVM options>...]
 #
