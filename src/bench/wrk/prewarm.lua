@@ -1,11 +1,15 @@
--- Reads every scope once, in order, so that measurements start from warm caches.
+-- Reads every scope once, in order, so that measurements start from warm caches: of n threads
+-- (PREWARM_THREADS, 2 unless set; as many as wrk's -t), thread t reads ids t+1, t+1+n, t+1+2n...
 dofile(os.getenv("BENCH_DIR") .. "/wrk/scope.lua")
-local next_id = 0
+local step = tonumber(os.getenv("PREWARM_THREADS") or "2")
+local threads = 0
 setup = function(thread)
-  thread:set("next_id", next_id)
-  next_id = next_id + 1
+  -- a global of the thread's own Lua state, which its request() reads and advances
+  thread:set("next_id", threads)
+  threads = threads + 1
 end
 request = function()
-  next_id = next_id + 2
-  return wrk.format("GET", scope_path(id_base + (next_id % scopes) + 1))
+  local id = next_id
+  next_id = next_id + step
+  return wrk.format("GET", scope_path(id_base + (id % scopes) + 1))
 end

@@ -61,7 +61,10 @@ public class NearCache {
         this.evictions = Counter.builder("options.cache.evictions").description("Near-cache entries evicted")
                 .tag("layer", "near").register(meters);
         this.refreshWithinNanos = config.cache().nearTtl().toNanos() / 4;
+        // maintenance (evictions, expiry) runs on the thread that wrote, an event loop, in
+        // microseconds: handing it to the common pool woke a thread per fill once the cache is full
         this.entries = Caffeine.newBuilder()
+                .executor(Runnable::run)
                 .ticker(ticker)
                 .maximumWeight(config.cache().nearMaxWeight())
                 .weigher((ScopeKey key, Entry entry) -> heapBytes(key, entry))
@@ -76,6 +79,7 @@ public class NearCache {
         // most recently heard of are kept (a late fill lands milliseconds after its invalidation),
         // about 200 bytes each
         this.newest = Caffeine.newBuilder()
+                .executor(Runnable::run)
                 .ticker(ticker)
                 .maximumSize(NEWEST_KEPT)
                 .expireAfterAccess(Math.max(config.cache().nearTtl().toNanos() * 10, TimeUnit.MINUTES.toNanos(10)),

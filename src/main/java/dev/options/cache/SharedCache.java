@@ -17,6 +17,10 @@ import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -59,14 +63,63 @@ public class SharedCache {
         return prefix + key.value();
     }
 
-    /** The scope as Redis holds it; empty on a miss, a failure or a timeout. */
+    /**
+     * The scope as Redis holds it; empty on a miss, a failure or a timeout. Asked on an event loop,
+     * the read waits for the loop to finish the events at hand and goes out in one MGET with every
+     * other read they asked for: one command, one write and one answer for many requests, instead of
+     * a round trip each.
+     */
     public Uni<Optional<StoredScope>> get(ScopeKey key) {
-        return redis.send(Request.cmd(Command.GET).arg(redisKey(key)))
+        return Uni.createFrom().deferred(() -> {
+            Context context = Vertx.currentContext();
+            if (context == null || !Context.isOnEventLoopThread()) {
+                return getAll(List.of(key)).map(found -> Optional.ofNullable(found.get(key)));
+            }
+            ContextInternal loop = ((ContextInternal) context).unwrap();
+            Batch batch = (Batch) loop.contextData().computeIfAbsent(Batch.class, ignored -> new Batch());
+            return Uni.createFrom().emitter(waiter -> {
+                if (batch.add(redisKey(key), waiter)) {
+                    loop.runOnContext(ignored -> send(batch.take()));
+                }
+            });
+        });
+    }
+
+    /** The reads one event loop asked for since its batch was last sent; touched by that loop's thread only. */
+    private static final class Batch {
+        private List<String> keys = new ArrayList<>();
+        private List<UniEmitter<? super Optional<StoredScope>>> waiters = new ArrayList<>();
+
+        /** Adds a read; true when it is the first since the last {@link #take}, so the batch is to be sent. */
+        boolean add(String key, UniEmitter<? super Optional<StoredScope>> waiter) {
+            keys.add(key);
+            waiters.add(waiter);
+            return keys.size() == 1;
+        }
+
+        Batch take() {
+            Batch taken = new Batch();
+            taken.keys = keys;
+            taken.waiters = waiters;
+            keys = new ArrayList<>();
+            waiters = new ArrayList<>();
+            return taken;
+        }
+    }
+
+    private void send(Batch batch) {
+        Request request = Request.cmd(Command.MGET);
+        batch.keys.forEach(request::arg);
+        redis.send(request)
                 .ifNoItem().after(timeout).fail()
-                .map(response -> response == null ? Optional.<StoredScope>empty() : Optional.ofNullable(decode(response.toString())))
-                .onFailure().recoverWithItem(failure -> {
-                    Log.debugf("shared cache read of %s failed: %s", key, failure.getMessage());
-                    return Optional.empty();
+                .subscribe().with(response -> {
+                    for (int i = 0; i < batch.waiters.size(); i++) {
+                        Response item = response.get(i);
+                        batch.waiters.get(i).complete(Optional.ofNullable(item == null ? null : decode(item.toString())));
+                    }
+                }, failure -> {
+                    Log.debugf("shared cache read of %d scopes failed: %s", batch.keys.size(), failure.getMessage());
+                    batch.waiters.forEach(waiter -> waiter.complete(Optional.empty()));
                 });
     }
 
