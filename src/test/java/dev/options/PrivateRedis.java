@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -20,11 +22,7 @@ public class PrivateRedis implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        port = freePort();
         startServer();
         return Map.of("quarkus.redis.hosts", "redis://127.0.0.1:" + port);
     }
@@ -34,15 +32,32 @@ public class PrivateRedis implements QuarkusTestResourceLifecycleManager {
         stopServer();
     }
 
+    /** A port no one listens on now. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static int port() {
         return port;
     }
 
     /** Starts the server (again) on the same port and waits until it accepts connections. */
     public static synchronized void startServer() {
+        server = launch(port);
+    }
+
+    /** A redis-server on {@code port} with {@code options} besides the usual, once it accepts connections. */
+    static Process launch(int port, String... options) {
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", System.getProperty("java.io.tmpdir")));
+        command.addAll(List.of(options));
+        Process launched;
         try {
-            server = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no")
+            launched = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(new File(System.getProperty("java.io.tmpdir"), "options-private-redis-" + port + ".log"))
                     .start();
@@ -52,11 +67,12 @@ public class PrivateRedis implements QuarkusTestResourceLifecycleManager {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             try (Socket probe = new Socket("127.0.0.1", port)) {
-                return;
+                return launched;
             } catch (IOException notYet) {
                 sleep();
             }
         }
+        launched.destroyForcibly();
         throw new IllegalStateException("redis-server did not come up on port " + port);
     }
 
@@ -73,7 +89,7 @@ public class PrivateRedis implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static void sleep() {
+    static void sleep() {
         try {
             Thread.sleep(50);
         } catch (InterruptedException e) {

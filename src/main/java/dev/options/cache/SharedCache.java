@@ -9,6 +9,8 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.config.OptionsConfig;
@@ -50,9 +52,13 @@ public class SharedCache {
     private final String prefix;
     private final long ttlMillis;
     private final Duration timeout;
+    /** Redis Cluster: keys of many slots are read one GET each, never in one MGET (see {@link #values}). */
+    private final boolean cluster;
 
-    public SharedCache(Redis redis, OptionsConfig config) {
+    public SharedCache(Redis redis, OptionsConfig config,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
         this.prefix = config.cache().sharedPrefix();
         this.ttlMillis = config.cache().sharedTtl().toMillis();
         this.timeout = config.cache().sharedTimeout();
@@ -108,14 +114,12 @@ public class SharedCache {
     }
 
     private void send(Batch batch) {
-        Request request = Request.cmd(Command.MGET);
-        batch.keys.forEach(request::arg);
-        redis.send(request)
+        values(batch.keys)
                 .ifNoItem().after(timeout).fail()
-                .subscribe().with(response -> {
+                .subscribe().with(values -> {
                     for (int i = 0; i < batch.waiters.size(); i++) {
-                        Response item = response.get(i);
-                        batch.waiters.get(i).complete(Optional.ofNullable(item == null ? null : decode(item.toString())));
+                        String value = values.get(i);
+                        batch.waiters.get(i).complete(Optional.ofNullable(value == null ? null : decode(value)));
                     }
                 }, failure -> {
                     Log.debugf("shared cache read of %d scopes failed: %s", batch.keys.size(), failure.getMessage());
@@ -123,20 +127,44 @@ public class SharedCache {
                 });
     }
 
+    /**
+     * The values of {@code keys} in their order, null where there is none: one MGET, or against
+     * Redis Cluster one GET per key, since the client splits a cross-slot MGET by slot and may join
+     * the answers in another order than the keys (vert-x3/vertx-redis-client#537).
+     */
+    private Uni<List<String>> values(List<String> keys) {
+        if (cluster) {
+            List<Uni<String>> gets = keys.stream()
+                    .map(key -> redis.send(Request.cmd(Command.GET).arg(key)).map(SharedCache::text))
+                    .toList();
+            return Uni.join().all(gets).andFailFast();
+        }
+        Request request = Request.cmd(Command.MGET);
+        keys.forEach(request::arg);
+        return redis.send(request).map(response -> {
+            List<String> values = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                values.add(text(response.get(i)));
+            }
+            return values;
+        });
+    }
+
+    private static String text(Response response) {
+        return response == null ? null : response.toString();
+    }
+
     /** The scopes Redis holds among {@code keys}, in one round trip; empty on a failure or a timeout. */
     public Uni<Map<ScopeKey, StoredScope>> getAll(List<ScopeKey> keys) {
         if (keys.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        Request request = Request.cmd(Command.MGET);
-        keys.forEach(key -> request.arg(redisKey(key)));
-        return redis.send(request)
+        return values(keys.stream().map(this::redisKey).toList())
                 .ifNoItem().after(timeout).fail()
-                .map(response -> {
+                .map(values -> {
                     Map<ScopeKey, StoredScope> found = new HashMap<>();
                     for (int i = 0; i < keys.size(); i++) {
-                        Response item = response.get(i);
-                        StoredScope stored = item == null ? null : decode(item.toString());
+                        StoredScope stored = values.get(i) == null ? null : decode(values.get(i));
                         if (stored != null) {
                             found.put(keys.get(i), stored);
                         }

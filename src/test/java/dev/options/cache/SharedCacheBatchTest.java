@@ -2,6 +2,7 @@ package dev.options.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import io.vertx.mutiny.redis.client.Request;
 
 /**
  * Reads of Redis asked for together on an event loop go out as one MGET, and each reader gets its
- * own scope: a hit its own version, a miss nothing, whatever its place in the batch.
+ * own scope: a hit its own version, a miss nothing, whatever its place in the batch; so does each
+ * scope of a bulk read.
  */
 @QuarkusTest
 class SharedCacheBatchTest {
@@ -45,18 +47,33 @@ class SharedCacheBatchTest {
 
     @Test
     void readsAskedForTogetherGoOutInOneCommandAndEachGetsItsOwnScope() throws Exception {
+        List<ScopeKey> keys = offerScopes(shared);
+        long mgetsBefore = calls("mget");
+        long getsBefore = calls("get");
+        readTogetherEachGetsItsOwn(shared, vertx, keys);
+        assertThat(calls("mget") - mgetsBefore).as("MGETs: one for 40 reads asked for in one event-loop task, one for the bulk read")
+                .isEqualTo(2);
+        assertThat(calls("get") - getsBefore).as("single GETs").isZero();
+    }
+
+    /** 40 new scopes, all but every third stored in Redis at versions of their own. */
+    static List<ScopeKey> offerScopes(SharedCache shared) {
         List<ScopeKey> keys = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             ScopeKey key = Scope.organization(Fixtures.newId()).key();
             keys.add(key);
-            // every third scope is not in Redis; the others at a version of their own
             if (i % 3 != 0) {
                 shared.offer(key, new StoredScope(100 + i, Map.of("n", IntNode.valueOf(i)))).await().indefinitely();
             }
         }
-        long mgetsBefore = calls("mget");
-        long getsBefore = calls("get");
+        return keys;
+    }
 
+    /**
+     * Reads the scopes of {@link #offerScopes} in one event-loop task and in one
+     * {@link SharedCache#getAll}, and checks that each read got its own scope.
+     */
+    static void readTogetherEachGetsItsOwn(SharedCache shared, Vertx vertx, List<ScopeKey> keys) throws Exception {
         Context loop = vertx.getOrCreateContext();
         CompletableFuture<List<Optional<StoredScope>>> read = new CompletableFuture<>();
         loop.runOnContext(ignored -> {
@@ -64,27 +81,29 @@ class SharedCacheBatchTest {
             Uni.join().all(reads).andFailFast().subscribe().with(read::complete, read::completeExceptionally);
         });
         List<Optional<StoredScope>> found = read.get(10, TimeUnit.SECONDS);
-
+        Map<ScopeKey, StoredScope> all = shared.getAll(keys).await().atMost(Duration.ofSeconds(10));
         for (int i = 0; i < keys.size(); i++) {
             if (i % 3 == 0) {
                 assertThat(found.get(i)).as("scope %d, not in Redis", i).isEmpty();
+                assertThat(all).as("scope %d, not in Redis", i).doesNotContainKey(keys.get(i));
             } else {
-                assertThat(found.get(i)).as("scope %d", i).isPresent();
-                assertThat(found.get(i).get().version()).as("scope %d", i).isEqualTo(100 + i);
-                assertThat(found.get(i).get().options().get("n").asInt()).as("scope %d", i).isEqualTo(i);
+                assertThat(found.get(i)).as("scope %d, read in a batch", i).isPresent();
+                assertThat(all).as("scope %d, read in bulk", i).containsKey(keys.get(i));
+                for (StoredScope stored : List.of(found.get(i).get(), all.get(keys.get(i)))) {
+                    assertThat(stored.version()).as("scope %d", i).isEqualTo(100 + i);
+                    assertThat(stored.options().get("n").asInt()).as("scope %d", i).isEqualTo(i);
+                }
             }
         }
-        assertThat(calls("mget") - mgetsBefore).as("MGETs for 40 reads asked for in one event-loop task").isEqualTo(1);
-        assertThat(calls("get") - getsBefore).as("single GETs").isZero();
     }
 
     @Test
     void aReadOffTheEventLoopIsAnsweredToo() {
         ScopeKey key = Scope.organization(Fixtures.newId()).key();
         shared.offer(key, new StoredScope(7, Map.of("n", IntNode.valueOf(7)))).await().indefinitely();
-        assertThat(shared.get(key).await().atMost(java.time.Duration.ofSeconds(5)))
+        assertThat(shared.get(key).await().atMost(Duration.ofSeconds(5)))
                 .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(7));
-        assertThat(shared.get(Scope.organization(Fixtures.newId()).key()).await().atMost(java.time.Duration.ofSeconds(5)))
+        assertThat(shared.get(Scope.organization(Fixtures.newId()).key()).await().atMost(Duration.ofSeconds(5)))
                 .isEmpty();
     }
 
