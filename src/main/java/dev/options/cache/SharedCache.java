@@ -114,62 +114,59 @@ public class SharedCache {
     }
 
     private void send(Batch batch) {
-        values(batch.keys)
-                .ifNoItem().after(timeout).fail()
-                .subscribe().with(values -> {
-                    for (int i = 0; i < batch.waiters.size(); i++) {
-                        String value = values.get(i);
-                        batch.waiters.get(i).complete(Optional.ofNullable(value == null ? null : decode(value)));
-                    }
-                }, failure -> {
-                    Log.debugf("shared cache read of %d scopes failed: %s", batch.keys.size(), failure.getMessage());
-                    batch.waiters.forEach(waiter -> waiter.complete(Optional.empty()));
-                });
-    }
-
-    /**
-     * The values of {@code keys} in their order, null where there is none: one MGET, or against
-     * Redis Cluster one GET per key, since the client splits a cross-slot MGET by slot and may join
-     * the answers in another order than the keys (vert-x3/vertx-redis-client#537).
-     */
-    private Uni<List<String>> values(List<String> keys) {
-        if (cluster) {
-            List<Uni<String>> gets = keys.stream()
-                    .map(key -> redis.send(Request.cmd(Command.GET).arg(key)).map(SharedCache::text))
-                    .toList();
-            return Uni.join().all(gets).andFailFast();
-        }
-        Request request = Request.cmd(Command.MGET);
-        keys.forEach(request::arg);
-        return redis.send(request).map(response -> {
-            List<String> values = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                values.add(text(response.get(i)));
+        read(batch.keys).subscribe().with(found -> {
+            for (int i = 0; i < batch.waiters.size(); i++) {
+                batch.waiters.get(i).complete(Optional.ofNullable(found.get(i)));
             }
-            return values;
+        }, failure -> {
+            Log.debugf("shared cache read of %d scopes failed: %s", batch.keys.size(), failure.getMessage());
+            batch.waiters.forEach(waiter -> waiter.complete(Optional.empty()));
         });
     }
 
-    private static String text(Response response) {
-        return response == null ? null : response.toString();
+    /**
+     * The scopes stored under {@code keys}, in their order, null where Redis holds none it can read;
+     * fails when Redis fails or does not answer in time. One MGET, or against Redis Cluster one GET
+     * per key, since the client splits a cross-slot MGET by slot and may join the answers in another
+     * order than the keys (vert-x3/vertx-redis-client#537).
+     */
+    private Uni<List<StoredScope>> read(List<String> keys) {
+        Uni<List<StoredScope>> read;
+        if (cluster) {
+            read = Uni.join().all(keys.stream()
+                    .map(key -> redis.send(Request.cmd(Command.GET).arg(key)).map(SharedCache::decode))
+                    .toList()).andFailFast();
+        } else {
+            Request request = Request.cmd(Command.MGET);
+            keys.forEach(request::arg);
+            read = redis.send(request).map(response -> {
+                List<StoredScope> found = new ArrayList<>(keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    found.add(decode(response.get(i)));
+                }
+                return found;
+            });
+        }
+        return read.ifNoItem().after(timeout).fail();
     }
 
-    /** The scopes Redis holds among {@code keys}, in one round trip; empty on a failure or a timeout. */
+    /**
+     * The scopes Redis holds among {@code keys} (one round trip but against Redis Cluster); empty on
+     * a failure or a timeout.
+     */
     public Uni<Map<ScopeKey, StoredScope>> getAll(List<ScopeKey> keys) {
         if (keys.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return values(keys.stream().map(this::redisKey).toList())
-                .ifNoItem().after(timeout).fail()
-                .map(values -> {
-                    Map<ScopeKey, StoredScope> found = new HashMap<>();
+        return read(keys.stream().map(this::redisKey).toList())
+                .map(found -> {
+                    Map<ScopeKey, StoredScope> held = new HashMap<>();
                     for (int i = 0; i < keys.size(); i++) {
-                        StoredScope stored = values.get(i) == null ? null : decode(values.get(i));
-                        if (stored != null) {
-                            found.put(keys.get(i), stored);
+                        if (found.get(i) != null) {
+                            held.put(keys.get(i), found.get(i));
                         }
                     }
-                    return found;
+                    return held;
                 })
                 .onFailure().recoverWithItem(failure -> Map.of());
     }
@@ -187,7 +184,12 @@ public class SharedCache {
                 .replaceWithVoid();
     }
 
-    private static StoredScope decode(String value) {
+    /** The scope a Redis value holds, {@code <version>:<options JSON>}; null for none or one it cannot read. */
+    private static StoredScope decode(Response response) {
+        if (response == null) {
+            return null;
+        }
+        String value = response.toString();
         int colon = value.indexOf(':');
         if (colon <= 0) {
             return null;
