@@ -176,12 +176,29 @@ public class SharedCache {
      * at least this version. Fails when Redis cannot be reached in time.
      */
     public Uni<Void> offer(ScopeKey key, StoredScope stored) {
-        String value = stored.version() + ":" + OptionJson.text(OptionJson.object(stored.options()));
-        return redis.send(Request.cmd(Command.EVAL)
-                        .arg(COMPARE_AND_SET).arg(1).arg(redisKey(key))
-                        .arg(stored.version()).arg(value).arg(ttlMillis))
+        return redis.send(offerCommand(key, stored))
                 .ifNoItem().after(timeout).fail()
                 .replaceWithVoid();
+    }
+
+    /**
+     * {@link #offer} and {@code also} (a command on other keys) in one round trip: one batch, on one
+     * connection, one write and one read; fails when either fails or Redis does not answer in time.
+     * Against Redis Cluster the two are sent apart, at once, since their keys may lie in different
+     * slots, which one batch cannot span.
+     */
+    public Uni<Void> offerWith(ScopeKey key, StoredScope stored, Request also) {
+        Uni<?> sent = cluster
+                ? Uni.combine().all().unis(redis.send(offerCommand(key, stored)), redis.send(also)).discardItems()
+                : redis.batch(List.of(offerCommand(key, stored), also));
+        return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
+    }
+
+    private Request offerCommand(ScopeKey key, StoredScope stored) {
+        String value = stored.version() + ":" + OptionJson.text(OptionJson.object(stored.options()));
+        return Request.cmd(Command.EVAL)
+                .arg(COMPARE_AND_SET).arg(1).arg(redisKey(key))
+                .arg(stored.version()).arg(value).arg(ttlMillis);
     }
 
     /** The scope a Redis value holds, {@code <version>:<options JSON>}; null for none or one it cannot read. */

@@ -57,15 +57,14 @@ public class ChangePublisher {
 
     /**
      * Repairs Redis to {@code current} (the scope as Postgres holds it now) and appends the event of
-     * the change to {@code version}, the two commands sent together; fails if either does. Their
-     * order does not matter: an instance that hears the event before Redis holds the new version
-     * refuses Redis's older one (it is below the version heard of) and reads Postgres.
+     * the change to {@code version}, the two commands sent together, in one round trip; fails if
+     * either does. Their order does not matter: an instance that hears the event before Redis holds
+     * the new version refuses Redis's older one (it is below the version heard of) and reads Postgres.
      */
     Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys) {
-        Uni<String> appended = feed.append(scope.key(), version, keys);
         if (!caches) {
-            return appended.replaceWithVoid();
+            return feed.append(scope.key(), version, keys).replaceWithVoid();
         }
-        return Uni.combine().all().unis(shared.offer(scope.key(), current), appended).discardItems();
+        return shared.offerWith(scope.key(), current, feed.appendCommand(scope.key(), version, keys));
     }
 }

@@ -85,13 +85,18 @@ public class InvalidationFeed {
 
     /** Appends one event; answers its stream id. Fails when Redis cannot be reached. */
     public Uni<String> append(ScopeKey scope, long version, Collection<String> keys) {
-        return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(config.feed().maxLength())
-                        .arg("*")
-                        .arg("scope").arg(scope.value())
-                        .arg("version").arg(version)
-                        .arg("keys").arg(OptionJson.text(keys)))
+        return redis.send(appendCommand(scope, version, keys))
                 .ifNoItem().after(config.cache().sharedTimeout()).fail()
                 .map(Response::toString);
+    }
+
+    /** The command that appends one event, for a caller that sends it along with others. */
+    public Request appendCommand(ScopeKey scope, long version, Collection<String> keys) {
+        return Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(config.feed().maxLength())
+                .arg("*")
+                .arg("scope").arg(scope.value())
+                .arg("version").arg(version)
+                .arg("keys").arg(OptionJson.text(keys));
     }
 
     /** The events after stream id {@code after}, oldest first, at most {@code count}. */

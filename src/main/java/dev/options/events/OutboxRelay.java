@@ -44,7 +44,6 @@ public class OutboxRelay {
     private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text) FROM option_outbox"
             + " WHERE created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($3))"
             + " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
-    private static final String DELETE = "DELETE FROM option_outbox WHERE id = ANY($1)";
     /** Claimed rows published at once. */
     private static final int CONCURRENCY = 8;
     private static final String DEPTH = "SELECT count(*) FROM option_outbox";
@@ -111,7 +110,7 @@ public class OutboxRelay {
                                 .collect().in(ArrayList<Long>::new, List::addAll))
                         .chain(published -> published.isEmpty()
                                 ? Uni.createFrom().item(0)
-                                : connection.preparedQuery(DELETE)
+                                : connection.preparedQuery(OptionStore.DELETE_OUTBOX)
                                         .execute(Tuple.of(published.toArray(new Long[0])))
                                         .map(deleted -> deleted.rowCount())))
                 .call(published -> primary.query(DEPTH).execute()

@@ -226,9 +226,12 @@ public class OptionStore {
                 .map(rows -> firstLong(rows, 0L));
     }
 
+    /** Deletes the outbox rows whose ids are {@code $1}, an array. */
+    public static final String DELETE_OUTBOX = "DELETE FROM option_outbox WHERE id = ANY($1)";
+
     /** Removes published changes from the outbox, in one statement of its own: background work, never a request's. */
     public Uni<Integer> deleteOutbox(List<Long> ids) {
-        return primary.preparedQuery("DELETE FROM option_outbox WHERE id = ANY($1)")
+        return primary.preparedQuery(DELETE_OUTBOX)
                 .execute(Tuple.of(ids.toArray(new Long[0])))
                 .invoke(() -> background.increment())
                 .map(rows -> rows.rowCount());

@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 
 import dev.options.Fixtures;
+import dev.options.RedisMonitor;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
@@ -31,7 +33,7 @@ import io.vertx.mutiny.redis.client.Request;
 /**
  * Reads of Redis asked for together on an event loop go out as one MGET, and each reader gets its
  * own scope: a hit its own version, a miss nothing, whatever its place in the batch; so does each
- * scope of a bulk read.
+ * scope of a bulk read. An offer and the command sent with it go out together, on one connection.
  */
 @QuarkusTest
 class SharedCacheBatchTest {
@@ -44,6 +46,12 @@ class SharedCacheBatchTest {
 
     @Inject
     Vertx vertx;
+
+    @ConfigProperty(name = "quarkus.redis.hosts")
+    String hosts;
+
+    /** A stream of this test's own, for the command sent along with an offer. */
+    static final String TEST_STREAM = "options:test:offer-with";
 
     @Test
     void readsAskedForTogetherGoOutInOneCommandAndEachGetsItsOwnScope() throws Exception {
@@ -105,6 +113,38 @@ class SharedCacheBatchTest {
                 .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(7));
         assertThat(shared.get(Scope.organization(Fixtures.newId()).key()).await().atMost(Duration.ofSeconds(5)))
                 .isEmpty();
+    }
+
+    @Test
+    void anOfferAndTheCommandSentWithItShareOneRoundTrip() throws Exception {
+        List<ScopeKey> keys = new ArrayList<>();
+        try (RedisMonitor monitor = RedisMonitor.open(hosts)) {
+            List<Uni<Void>> sends = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ScopeKey key = Scope.organization(Fixtures.newId()).key();
+                keys.add(key);
+                sends.add(shared.offerWith(key, new StoredScope(3, Map.of("n", IntNode.valueOf(i))),
+                        Request.cmd(Command.XADD).arg(TEST_STREAM).arg("*").arg("scope").arg(key.value())));
+            }
+            // all at once, as concurrent saves send them: sent apart, each would take a connection of its own
+            Uni.join().all(sends).andFailFast().await().atMost(Duration.ofSeconds(10));
+            List<String> seen = monitor.await(line -> keys.stream().anyMatch(key -> line.contains(key.value()))
+                    && (line.toLowerCase().contains("\"eval\"") || line.toLowerCase().contains("\"xadd\"")),
+                    20, Duration.ofSeconds(5));
+            for (ScopeKey key : keys) {
+                List<String> sent = seen.stream().filter(line -> line.contains("\"" + key.value() + "\"")
+                        || line.contains(":" + key.value() + "\"")).toList();
+                assertThat(sent).as("the commands of %s", key).hasSize(2);
+                assertThat(RedisMonitor.sender(sent.get(0))).as("the connection of both commands of %s", key)
+                        .isEqualTo(RedisMonitor.sender(sent.get(1)));
+            }
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            assertThat(shared.get(keys.get(i)).await().atMost(Duration.ofSeconds(5)))
+                    .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(3));
+        }
+        assertThat(redis.send(Request.cmd(Command.XLEN).arg(TEST_STREAM)).await().indefinitely().toLong())
+                .isGreaterThanOrEqualTo(10);
     }
 
     /** How many times Redis has run {@code command}, from INFO commandstats. */
