@@ -32,8 +32,8 @@ case "$MODE" in
 esac
 MAX_SCOPES=${SCOPE_COUNTS##* }
 # the JVM as a small container runs it: a bounded heap, the serial collector (no parallel GC threads
-# and structures to pay for on two cores), the native heap trimmed every 5 s as the JVM image does
-JVM_OPTS=${JVM_OPTS:-"-Xms64m -Xmx160m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000"}
+# and structures to pay for on two cores)
+JVM_OPTS=${JVM_OPTS:-"-Xms64m -Xmx160m -XX:+UseSerialGC"}
 mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
 : > "$RESULTS"
