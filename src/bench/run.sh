@@ -149,11 +149,14 @@ stop_services() {
 }
 
 # prewarm <port>: every scope of the current KIND/SCOPES/ID_BASE read once, in order (at most
-# PREWARM_MAX seconds), so that the measurement starts from warm caches
+# PREWARM_MAX seconds), so that the measurement starts from warm caches; PREWARMED is how many
+# reads it made (fewer than SCOPES when the time ran out first: the rest are read cold later)
 prewarm() {
   local seconds=$(( SCOPES / 5000 + 2 ))
   [ "$seconds" -gt "$PREWARM_MAX" ] && seconds=$PREWARM_MAX
-  wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" >/dev/null 2>&1 || true
+  PREWARMED=$(wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" 2>/dev/null \
+    | awk '/requests in/ {print $1}' || true)
+  log "prewarm: ${PREWARMED:-0} reads of $SCOPES scopes in at most ${seconds}s"
 }
 
 # record <name> <rps> <p50> <p99> <p999> <errors> <baseline name>
@@ -220,8 +223,10 @@ for keys in $KEY_COUNTS; do
 done
 log "cost growth: scopes (organizations 1..n of $MAX_SCOPES)"
 : > "$OUT/scopes.dat"
+: > "$OUT/prewarmed.dat"
 for count in $SCOPE_COUNTS; do
   KIND=organizations SCOPES=$count prewarm $PORT
+  echo "$count ${PREWARMED:-0}" >> "$OUT/prewarmed.dat"
   KIND=organizations SCOPES=$count load "hot read over $count scopes" hot-read.lua $PORT "$CONNECTIONS" "-"
   echo "$count $(tail -1 "$RESULTS" | cut -f2)" >> "$OUT/scopes.dat"
 done
@@ -277,6 +282,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Hot read vs caches off: $(ratio "$(rps_of 'hot read (whole scope, skewed)')" "$(rps_of 'hot read, caches off')")."
   first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
+  echo "Read once before the hot read over n scopes (the prewarm stops after ${PREWARM_MAX}s; scopes it did not reach are read from Postgres first): $(awk '{printf "%s%s of %s", (NR > 1 ? ", " : ""), ($2 >= $1 ? "all" : $2), $1}' "$OUT/prewarmed.dat")."
   echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
   echo "Whole run: $(( $(date +%s) - BEGAN )) s."
