@@ -62,9 +62,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- build ------------------------------------------------------------------------------------
-# The JVM the service runs on: RUN_JAVA, else java. On Java 25 and later the service starts from an
-# AOT cache made by a training run (src/main/docker/train-aot.sh); before 25, from the AppCDS archive
-# of the classes loaded at startup that the Quarkus build makes, as the JVM image does.
+# The JVM the service runs on: RUN_JAVA, else java. The service starts from an archive made by a
+# training run (src/main/docker/train-aot.sh): on Java 25 and later its AOT cache, before 25 a
+# dynamic AppCDS archive of every class the run loaded (which the JVM image uses when it is there).
 RUN_JAVA=${RUN_JAVA:-java}
 JAVA_MAJOR=$("$RUN_JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
 JAVA_NAME="$("$RUN_JAVA" -version 2>&1 | sed -n 2p)"
@@ -76,7 +76,7 @@ if [ "$JAVA_MAJOR" -ge 25 ]; then
 else
   ARCHIVE=app-cds.jsa
   ARCHIVE_OPTS="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto"
-  BUILD_OPTS=(-Dquarkus.package.jar.appcds.enabled=true -Dquarkus.package.jar.appcds.use-container=false)
+  BUILD_OPTS=()
 fi
 # the archive is made again when the code or the JVM changed since
 TRAIN=no
@@ -84,7 +84,7 @@ if [ ! -f "$APP/$ARCHIVE" ] || [ "$(cat "$APP/archive.java" 2>/dev/null)" != "$R
     || [ -n "$(find "$ROOT/src/main" -newer "$APP/$ARCHIVE" -type f | head -1)" ]; then
   log "building the service"
   (cd "$ROOT" && ./mvnw -B -q package -DskipTests "${BUILD_OPTS[@]}")
-  [ "$ARCHIVE" = app.aot ] && TRAIN=yes
+  TRAIN=yes
   echo "$RUN_JAVA" > "$APP/archive.java"
 fi
 CLASSPATH_LIB="$APP/lib/main/*"
@@ -99,7 +99,7 @@ fresh_redis() {
 }
 fresh_redis
 if [ "$TRAIN" = yes ]; then
-  log "AOT cache: training run on $JAVA_NAME"
+  log "start-up archive ($ARCHIVE): training run on $JAVA_NAME"
   # shellcheck disable=SC2086
   DB_NAME=$DB MALLOC_ARENA_MAX=2 "$ROOT/src/main/docker/train-aot.sh" "$APP" "$RUN_JAVA" $JVM_OPTS \
     -Doptions.feed.stream=options:changes:bench -Doptions.cache.shared-prefix=options:bench:scope: -Dquarkus.log.level=WARN

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Makes the JVM's AOT cache (JDK 25 and later, JEP 483/514/515) of the packaged service by a
-# training run: the service starts from <app dir> with -XX:AOTCacheOutput, answers a mix of every
-# kind of request (reads, writes, bulk reads, conditional and bad requests, the feed, health and
-# metrics), and stops; the JVM then writes <app dir>/app.aot. Started with -XX:AOTCache=app.aot from
-# that directory, the same JVM finds those classes already loaded and linked, and the methods'
-# profiles already gathered, so the service answers its first request sooner (README, Deploying).
+# Makes the JVM's ahead-of-time archive of the packaged service by a training run: the service
+# starts from <app dir>, answers a mix of every kind of request (reads, writes, bulk reads,
+# conditional and bad requests, the feed, health and metrics), and stops; the JVM then writes
+#   - on JDK 25 and later, the AOT cache <app dir>/app.aot (JEP 483/514/515, -XX:AOTCacheOutput):
+#     the classes already loaded and linked, and the methods' profiles already gathered; used with
+#     -XX:AOTCache=app.aot;
+#   - before 25, a dynamic AppCDS archive <app dir>/app-cds.jsa (-XX:ArchiveClassesAtExit, on top
+#     of the JDK's own archive): every class the run loaded, parsed and verified already; used with
+#     -XX:SharedArchiveFile=app-cds.jsa. It replaces the archive Quarkus's build makes
+#     (quarkus.package.jar.appcds), which holds only the classes loaded before the application's
+#     runtime initialization: about 4,000 of the 8,600 loaded before the first answer.
+# Started from that directory with it, the same JVM build answers the first request sooner
+# (README, Deploying).
 #
 #   src/main/docker/train-aot.sh <app dir> [<java>] [<JVM options>...]
 #
 # Needs the service's Postgres and Redis (DB_HOST, DB_NAME, REDIS_HOST, ... as the service reads
 # them) and curl. It writes only under scopes 9000000001.. of every kind, through the service's
 # own API, so it may run against any database of the service; the database is migrated first if it
-# is new. The JVM options must be those the cache is used with (a cache made with another
-# collector or object-header layout is refused at start, with a warning, and the JVM runs without).
+# is new. The JVM options must be those the archive is used with (one made with another collector
+# or object-header layout is refused at start, with a warning, and the JVM runs without).
 set -euo pipefail
 
 APP=$(cd "$1" && pwd)
@@ -22,10 +29,19 @@ PORT=${TRAIN_PORT:-18199}
 BASE="http://127.0.0.1:$PORT"
 LOG="$APP/train-aot.log"
 
-rm -f "$APP/app.aot"
+MAJOR=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+if [ "$MAJOR" -ge 25 ]; then
+  ARCHIVE=app.aot
+  OUTPUT=(-XX:AOTCacheOutput=app.aot)
+else
+  # written beside the one in use, which the JVM maps while it runs, and moved over it after
+  ARCHIVE=app-cds.jsa
+  OUTPUT=(-XX:ArchiveClassesAtExit=app-cds.jsa.new)
+fi
+rm -f "$APP/app.aot" "$APP/app-cds.jsa.new"
 # auth off: the training needs no keys; the token check's classes load on a deployment's first
 # authenticated request instead
-(cd "$APP" && exec "$JAVA" "$@" -XX:AOTCacheOutput=app.aot \
+(cd "$APP" && exec "$JAVA" "$@" "${OUTPUT[@]}" \
   -Dquarkus.http.port="$PORT" -Doptions.auth.enabled=false -Dquarkus.shutdown.delay=0s \
   -jar quarkus-run.jar) > "$LOG" 2>&1 &
 pid=$!
@@ -71,9 +87,12 @@ for round in $(seq 1 ${TRAIN_ROUNDS:-40}); do
 done
 wait "$feed" 2>/dev/null || true
 
-# the JVM writes the cache as it exits (a child JVM assembles it)
+# the JVM writes the archive as it exits (on 25, a child JVM assembles it)
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 trap - EXIT
-[ -s "$APP/app.aot" ] || { echo "train-aot: no app.aot written; see $LOG" >&2; exit 1; }
-echo "train-aot: $APP/app.aot ($(( $(stat -c %s "$APP/app.aot") / 1048576 )) MB)" >&2
+written=$APP/$ARCHIVE
+[ "$ARCHIVE" = app-cds.jsa ] && written=$APP/app-cds.jsa.new
+[ -s "$written" ] || { echo "train-aot: no $ARCHIVE written; see $LOG" >&2; exit 1; }
+[ "$written" = "$APP/$ARCHIVE" ] || mv -f "$written" "$APP/$ARCHIVE"
+echo "train-aot: $APP/$ARCHIVE ($(( $(stat -c %s "$APP/$ARCHIVE") / 1048576 )) MB)" >&2
