@@ -72,18 +72,16 @@ APP="$ROOT/target/quarkus-app"
 if [ "$JAVA_MAJOR" -ge 25 ]; then
   ARCHIVE=app.aot
   ARCHIVE_OPTS="-XX:AOTCache=app.aot"
-  BUILD_OPTS=()
 else
   ARCHIVE=app-cds.jsa
   ARCHIVE_OPTS="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto"
-  BUILD_OPTS=()
 fi
 # the archive is made again when the code or the JVM changed since
 TRAIN=no
 if [ ! -f "$APP/$ARCHIVE" ] || [ "$(cat "$APP/archive.java" 2>/dev/null)" != "$RUN_JAVA" ] \
     || [ -n "$(find "$ROOT/src/main" -newer "$APP/$ARCHIVE" -type f | head -1)" ]; then
   log "building the service"
-  (cd "$ROOT" && ./mvnw -B -q package -DskipTests "${BUILD_OPTS[@]}")
+  (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
   TRAIN=yes
   echo "$RUN_JAVA" > "$APP/archive.java"
 fi

@@ -32,13 +32,15 @@ LOG="$APP/train-aot.log"
 MAJOR=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
 if [ "$MAJOR" -ge 25 ]; then
   ARCHIVE=app.aot
+  WRITTEN=app.aot
   OUTPUT=(-XX:AOTCacheOutput=app.aot)
 else
   # written beside the one in use, which the JVM maps while it runs, and moved over it after
   ARCHIVE=app-cds.jsa
+  WRITTEN=app-cds.jsa.new
   OUTPUT=(-XX:ArchiveClassesAtExit=app-cds.jsa.new)
 fi
-rm -f "$APP/app.aot" "$APP/app-cds.jsa.new"
+rm -f "$APP/$WRITTEN"
 # auth off: the training needs no keys; the token check's classes load on a deployment's first
 # authenticated request instead
 (cd "$APP" && exec "$JAVA" "$@" "${OUTPUT[@]}" \
@@ -91,8 +93,6 @@ wait "$feed" 2>/dev/null || true
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 trap - EXIT
-written=$APP/$ARCHIVE
-[ "$ARCHIVE" = app-cds.jsa ] && written=$APP/app-cds.jsa.new
-[ -s "$written" ] || { echo "train-aot: no $ARCHIVE written; see $LOG" >&2; exit 1; }
-[ "$written" = "$APP/$ARCHIVE" ] || mv -f "$written" "$APP/$ARCHIVE"
+[ -s "$APP/$WRITTEN" ] || { echo "train-aot: no $ARCHIVE written; see $LOG" >&2; exit 1; }
+[ "$WRITTEN" = "$ARCHIVE" ] || mv -f "$APP/$WRITTEN" "$APP/$ARCHIVE"
 echo "train-aot: $APP/$ARCHIVE ($(( $(stat -c %s "$APP/$ARCHIVE") / 1048576 )) MB)" >&2

@@ -52,7 +52,7 @@ public class SharedCache {
     private final String prefix;
     private final long ttlMillis;
     private final Duration timeout;
-    /** Redis Cluster: keys of many slots are read one GET each, never in one MGET (see {@link #values}). */
+    /** Redis Cluster: keys of many slots are read one GET each, never in one MGET (see {@link #read}). */
     private final boolean cluster;
 
     public SharedCache(Redis redis, OptionsConfig config,
