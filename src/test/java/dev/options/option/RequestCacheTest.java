@@ -198,6 +198,9 @@ public class RequestCacheTest {
         long user = Fixtures.newId();
         Scope scope = Scope.user(user);
         new Http(base).send("PUT", "/v1/users/" + user + "/options/a", "application/json", "1");
+        // the first save's outbox row leaves with the next sweep: gone before the transaction, so
+        // that a row found after it can only be the rolled-back save's
+        assertThat(Database.outboxRowsAfterSweep("user_options:" + user + ":user")).isZero();
         List<String> seen = new ArrayList<>();
 
         assertThatThrownBy(() -> inUnitOfWork(() -> service.inTransaction(() -> {
