@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,6 +12,7 @@ import jakarta.inject.Inject;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 
@@ -43,11 +45,16 @@ public class NearCache {
         }
     }
 
-    /** Scopes whose newest version heard of is remembered. */
-    static final int NEWEST_KEPT = 100_000;
+    /** Scopes whose newest version heard of is remembered, at most (a power of two). */
+    static final int NEWEST_KEPT = 1 << 17;
+
+    /** Recent misses remembered by the doorkeeper, at most (a power of two; an int each). */
+    static final int MISSES_KEPT = 1 << 18;
 
     private final Cache<ScopeKey, Entry> entries;
-    private final Cache<ScopeKey, Long> newest;
+    private final Heard newest = new Heard(NEWEST_KEPT);
+    /** Hashes of scopes that missed, for {@link #offerRead}'s doorkeeper. */
+    private final int[] misses = new int[MISSES_KEPT];
     private final Counter evictions;
     private final long refreshWithinNanos;
     private volatile boolean trusted;
@@ -75,16 +82,48 @@ public class NearCache {
                     }
                 })
                 .build();
-        // versions heard of outlive entries, so that a late fill is refused even after eviction; the
-        // most recently heard of are kept (a late fill lands milliseconds after its invalidation),
-        // about 200 bytes each
-        this.newest = Caffeine.newBuilder()
-                .executor(Runnable::run)
-                .ticker(ticker)
-                .maximumSize(NEWEST_KEPT)
-                .expireAfterAccess(Math.max(config.cache().nearTtl().toNanos() * 10, TimeUnit.MINUTES.toNanos(10)),
-                        TimeUnit.NANOSECONDS)
-                .build();
+    }
+
+    /**
+     * The newest version heard of per scope, for a bounded number of scopes: versions outlive entries,
+     * so that a late fill is refused even after its entry's eviction. A table of {@code slots}
+     * versions indexed by the scope key's hash: a scope is forgotten when another of the same slot is
+     * heard of, so what is kept is what was heard of recently (a late fill lands milliseconds after
+     * its invalidation), one small object each. It was a Caffeine cache of the same bound: its nodes
+     * and boxed versions, about 120 bytes and four objects a scope, were replaced at the rate of near
+     * misses over a million scopes, old-generation churn that the serial collector paid for in full
+     * collections.
+     */
+    static final class Heard {
+        private record Version(ScopeKey key, long version) {
+        }
+
+        private final AtomicReferenceArray<Version> slots;
+
+        Heard(int slots) {
+            this.slots = new AtomicReferenceArray<>(slots);
+        }
+
+        private int slot(ScopeKey key) {
+            int hash = key.hashCode();
+            return (hash ^ (hash >>> 16)) & (slots.length() - 1);
+        }
+
+        long get(ScopeKey key) {
+            Version held = slots.get(slot(key));
+            return held != null && held.key().equals(key) ? held.version() : 0;
+        }
+
+        void raise(ScopeKey key, long version) {
+            int slot = slot(key);
+            Version held;
+            do {
+                held = slots.get(slot);
+                if (held != null && held.version() >= version && held.key().equals(key)) {
+                    return;
+                }
+            } while (!slots.compareAndSet(slot, held, new Version(key, version)));
+        }
     }
 
     /**
@@ -121,12 +160,14 @@ public class NearCache {
 
     /**
      * About how many heap bytes an entry takes, so that {@code near-max-weight} bounds the heap the
-     * cache really uses: the key and the document (Java strings and arrays), each stored option as a
-     * map entry with its key and JSON tree, and the objects around them. Measured by what the
-     * pieces cost on a 64-bit JVM with compressed pointers, rounded up.
+     * cache really uses, on a 64-bit JVM with compressed pointers: the cache's and its map's nodes
+     * (about 104 bytes), the key (56 and its length), the entry, its stored scope and their option
+     * arrays (104 and 8 an option), each option's value (about 32 and its text, for which the
+     * document's length stands) and the document (16 and its length). Option keys are interned, so
+     * they cost nothing per entry. A scope of one small option weighs about 430 bytes.
      */
     static int heapBytes(ScopeKey key, Entry entry) {
-        return 2 * key.value().length() + 2 * entry.document().length + 100 * entry.stored().options().size() + 300;
+        return 280 + key.value().length() + 2 * entry.document().length + 40 * entry.stored().options().size();
     }
 
     /** The entry of {@code key}, when the cache is trusted and holds it. */
@@ -147,6 +188,42 @@ public class NearCache {
         return left.isPresent() && left.getAsLong() < refreshWithinNanos;
     }
 
+    /**
+     * A fill from a read: {@link #offer}ed, except that once the cache is nearly full a scope it does
+     * not hold is kept only when it missed here before, recently (a doorkeeper, as in TinyLFU): a scope
+     * read once in a long while is answered from below and leaves the cache as it was, instead of
+     * displacing an entry (or being displaced soon after). Over many more scopes than the cache holds,
+     * most near misses are such reads; filling them all made every miss an insertion, an eviction and
+     * old-generation garbage. Its version is heard of either way.
+     */
+    public void offerRead(ScopeKey key, Entry entry) {
+        if (trusted && nearlyFull() && entries.policy().getIfPresentQuietly(key) == null && !missedBefore(key)) {
+            heard(key, entry.version());
+            return;
+        }
+        offer(key, entry);
+    }
+
+    private boolean nearlyFull() {
+        Policy.Eviction<ScopeKey, Entry> bound = entries.policy().eviction().orElseThrow();
+        return bound.weightedSize().orElse(0) >= bound.getMaximum() - bound.getMaximum() / 8;
+    }
+
+    /**
+     * Whether a read of {@code key} missed recently, remembering this one: a table of key hashes, one
+     * slot per hash's bits, lossy (a slot keeps the last scope that missed into it) and unlocked (an
+     * int written by two loops at once is one or the other, and either answer is only a hint).
+     */
+    private boolean missedBefore(ScopeKey key) {
+        int hash = key.hashCode() * 0x9E3779B9;
+        int slot = (hash >>> 14) & (misses.length - 1);
+        if (misses[slot] == hash) {
+            return true;
+        }
+        misses[slot] = hash;
+        return false;
+    }
+
     /** Keeps {@code entry} unless the cache is untrusted, holds a newer version, or heard of a newer one. */
     public void offer(ScopeKey key, Entry entry) {
         heard(key, entry.version());
@@ -163,8 +240,7 @@ public class NearCache {
             if (current != null && current.version() >= entry.version()) {
                 return current;
             }
-            Long known = newest.getIfPresent(k);
-            return known != null && known > entry.version() ? current : entry;
+            return newest.get(k) > entry.version() ? current : entry;
         });
     }
 
@@ -176,18 +252,16 @@ public class NearCache {
 
     /** The newest version of {@code key} this instance has heard of, 0 if none. */
     public long newestKnown(ScopeKey key) {
-        Long known = newest.getIfPresent(key);
-        return known == null ? 0 : known;
+        return newest.get(key);
     }
 
     private void heard(ScopeKey key, long version) {
-        newest.asMap().merge(key, version, Math::max);
+        newest.raise(key, version);
     }
 
     /** Runs the pending maintenance (evictions) now, which Caffeine otherwise does soon after. */
     void cleanUp() {
         entries.cleanUp();
-        newest.cleanUp();
     }
 
     /** Forgets every entry, as an eviction would. */

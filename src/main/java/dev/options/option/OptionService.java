@@ -261,12 +261,12 @@ public class OptionService {
                 .chain(stored -> stored != null && stored.version() >= floor ? Uni.createFrom().item(stored) : primary);
     }
 
-    /** The near-cache entry of {@code stored}: its effective document serialized once, offered to the near cache. */
+    /** The near-cache entry of {@code stored}: its effective document serialized once, offered to the near cache as a read's fill. */
     private NearCache.Entry remember(Scope scope, StoredScope stored) {
         ScopeEntry fresh = new ScopeEntry(scope);
         fresh.loaded(stored, ReadFlag.NORMAL);
         NearCache.Entry entry = new NearCache.Entry(stored, fresh.document(registry));
-        near.offer(scope.key(), entry);
+        near.offerRead(scope.key(), entry);
         return entry;
     }
 
