@@ -17,14 +17,19 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 import dev.options.config.OptionsConfig;
+import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The per-instance cache of scopes: version, stored options and the pre-serialized document, bounded
- * by bytes and by age. Its contracts:
+ * The per-instance cache of scopes, in two tiers bounded by bytes and by age: entries (version, stored
+ * options and the pre-serialized document) for every read and write, and for the hot read the
+ * documents alone of scopes of one identifier, held compactly ({@link NearDocuments}) so that far
+ * more scopes fit. Every fill and invalidation goes to both. Its contracts, in each tier:
  * <ul>
  * <li>An entry is never replaced by an older version of its scope.</li>
  * <li>Per scope it remembers the newest version this instance has heard of (from the invalidation
@@ -51,7 +56,17 @@ public class NearCache {
     /** Recent misses remembered by the doorkeeper, at most (a power of two; an int each). */
     static final int MISSES_KEPT = 1 << 18;
 
+    /** Bytes of a page of the documents tier. */
+    static final int DOCUMENT_PAGE_BYTES = 1 << 20;
+
+    /** A scope's document as the documents tier holds it, and whether it is due for a refresh. */
+    public record Document(long version, byte[] bytes, boolean dueForRefresh) {
+    }
+
     private final Cache<ScopeKey, Entry> entries;
+    private final NearDocuments documents;
+    private final Ticker ticker;
+    private final long ttlNanos;
     private final Heard newest = new Heard(NEWEST_KEPT);
     /** Hashes of scopes that missed, for {@link #offerRead}'s doorkeeper. */
     private final int[] misses = new int[MISSES_KEPT];
@@ -65,9 +80,23 @@ public class NearCache {
     }
 
     NearCache(OptionsConfig config, MeterRegistry meters, Ticker ticker) {
+        this(config, meters, ticker, DOCUMENT_PAGE_BYTES);
+    }
+
+    NearCache(OptionsConfig config, MeterRegistry meters, Ticker ticker, int documentPageBytes) {
         this.evictions = Counter.builder("options.cache.evictions").description("Near-cache entries evicted")
                 .tag("layer", "near").register(meters);
-        this.refreshWithinNanos = config.cache().nearTtl().toNanos() / 4;
+        this.ticker = ticker;
+        this.ttlNanos = config.cache().nearTtl().toNanos();
+        this.refreshWithinNanos = ttlNanos / 4;
+        this.documents = new NearDocuments(config.cache().nearDocumentsMaxBytes(), documentPageBytes);
+        FunctionCounter.builder("options.cache.evictions", documents, NearDocuments::evicted)
+                .description("Near-cache entries evicted").tag("layer", "near-documents").register(meters);
+        Gauge.builder("options.cache.near.documents", documents, NearDocuments::size)
+                .description("Scopes whose documents the near cache's documents tier holds").register(meters);
+        Gauge.builder("options.cache.near.documents.bytes", documents, NearDocuments::allocatedBytes)
+                .description("Bytes of the pages the near cache's documents tier has allocated").baseUnit("bytes")
+                .register(meters);
         // maintenance (evictions, expiry) runs on the thread that wrote, an event loop, in
         // microseconds: handing it to the common pool woke a thread per fill once the cache is full
         this.entries = Caffeine.newBuilder()
@@ -126,6 +155,11 @@ public class NearCache {
         }
     }
 
+    /** A random three quarters to all of {@code ttlNanos}. */
+    static long spreadLife(long ttlNanos) {
+        return ttlNanos - ThreadLocalRandom.current().nextLong(ttlNanos / 4 + 1);
+    }
+
     /**
      * An entry lives a random three quarters to all of {@code near-ttl} from its last write, so that
      * entries filled together (a warm-up, a restart's first minute) do not all expire together and
@@ -139,7 +173,7 @@ public class NearCache {
         }
 
         private long life() {
-            return ttlNanos - ThreadLocalRandom.current().nextLong(ttlNanos / 4 + 1);
+            return spreadLife(ttlNanos);
         }
 
         @Override
@@ -179,6 +213,57 @@ public class NearCache {
     }
 
     /**
+     * The document of {@code scope} from the documents tier, null when the cache is untrusted, does
+     * not hold it there, or it expired; due for a refresh in the last quarter of its life, as
+     * {@link #dueForRefresh} says of entries.
+     */
+    public Document document(Scope scope) {
+        if (!trusted) {
+            return null;
+        }
+        int kind = documentKind(scope);
+        if (kind < 0) {
+            return null;
+        }
+        long now = ticker.read();
+        NearDocuments.Held held = documents.get(kind, documentId(scope), now);
+        return held == null ? null : new Document(held.version(), held.document(), held.expiresAt() - now < refreshWithinNanos);
+    }
+
+    /** The documents tier's code of the scope's kind, -1 for the kinds it does not hold. */
+    private static int documentKind(Scope scope) {
+        if (scope instanceof Scope.Organization) {
+            return NearDocuments.ORGANIZATION;
+        } else if (scope instanceof Scope.Project) {
+            return NearDocuments.PROJECT;
+        } else if (scope instanceof Scope.User) {
+            return NearDocuments.USER;
+        }
+        return -1;
+    }
+
+    /** The identifier of a scope of a kind the documents tier holds. */
+    private static long documentId(Scope scope) {
+        if (scope instanceof Scope.Organization organization) {
+            return organization.organizationId();
+        } else if (scope instanceof Scope.Project project) {
+            return project.projectId();
+        }
+        return ((Scope.User) scope).userId();
+    }
+
+    /** The scope of {@code key} when the documents tier holds its kind, else null. */
+    private static Scope documentScope(ScopeKey key) {
+        Scope scope;
+        try {
+            scope = Scope.parse(key);
+        } catch (IllegalArgumentException notAScope) {
+            return null;
+        }
+        return documentKind(scope) < 0 ? null : scope;
+    }
+
+    /**
      * Whether the entry of {@code key} is in the last quarter of {@code near-ttl} before it expires:
      * then a read that finds it reloads it in the background, so a scope read all the time never
      * expires under its readers (a fill of the same version starts its life again).
@@ -199,6 +284,7 @@ public class NearCache {
     public void offerRead(ScopeKey key, Entry entry) {
         if (trusted && nearlyFull() && entries.policy().getIfPresentQuietly(key) == null && !missedBefore(key)) {
             heard(key, entry.version());
+            offerDocument(key, entry);
             return;
         }
         offer(key, entry);
@@ -230,6 +316,7 @@ public class NearCache {
         if (!trusted) {
             return;
         }
+        offerDocument(key, entry);
         Entry present = entries.getIfPresent(key);
         if (present != null && present.version() > entry.version()) {
             // refused without a compute, which would start the newer entry's life again
@@ -244,10 +331,27 @@ public class NearCache {
         });
     }
 
+    /**
+     * Holds the entry's document in the documents tier (when its kind is held there), unless a newer
+     * version is held or heard of, which the tier checks under its lock: an invalidation that raised
+     * the version heard of before it got there refuses it, one after it removes it.
+     */
+    private void offerDocument(ScopeKey key, Entry entry) {
+        Scope scope = documentScope(key);
+        if (scope != null) {
+            documents.offer(documentKind(scope), documentId(scope), entry.version(), entry.document(),
+                    ticker.read() + spreadLife(ttlNanos), () -> newest.get(key), () -> trusted);
+        }
+    }
+
     /** Scope {@code key} is at {@code version} or later: older entries go, older fills are refused. */
     public void invalidate(ScopeKey key, long version) {
         heard(key, version);
         entries.asMap().computeIfPresent(key, (k, current) -> current.version() < version ? null : current);
+        Scope scope = documentScope(key);
+        if (scope != null) {
+            documents.invalidate(documentKind(scope), documentId(scope), version);
+        }
     }
 
     /** The newest version of {@code key} this instance has heard of, 0 if none. */
@@ -264,9 +368,10 @@ public class NearCache {
         entries.cleanUp();
     }
 
-    /** Forgets every entry, as an eviction would. */
+    /** Forgets every entry, as an eviction would, and every document. */
     void flush() {
         entries.invalidateAll();
+        documents.clear();
     }
 
     /** Whether the invalidation feed is connected, so that entries are kept and answered (and Redis is up). */
@@ -279,6 +384,7 @@ public class NearCache {
         if (!connected) {
             trusted = false;
             entries.invalidateAll();
+            documents.clear();
         } else {
             trusted = true;
         }

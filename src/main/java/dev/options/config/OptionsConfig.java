@@ -82,12 +82,20 @@ public interface OptionsConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** About how many heap bytes the near cache takes at most (entries weighed by their estimated heap use). */
-        @WithDefault("67108864")
+        /** About how many heap bytes the near cache's entries take at most (each weighed by its estimated heap use). */
+        @WithDefault("33554432")
         long nearMaxWeight();
 
+        /**
+         * Heap bytes the near cache's documents tier takes at most for its records (allocated a
+         * megabyte at a time as they come), besides its index (about 10 bytes a scope): the serialized
+         * documents of organizations, projects and users, what hot reads answer.
+         */
+        @WithDefault("50331648")
+        long nearDocumentsMaxBytes();
+
         /** How long a near-cache entry lives at most: the backstop against a lost invalidation. */
-        @WithDefault("PT60S")
+        @WithDefault("PT5M")
         Duration nearTtl();
 
         /** How long a shared-cache (Redis) entry lives. */

@@ -126,6 +126,25 @@ public class OptionService {
         return held(scope, flag).map(entry -> new Document(entry.originals().version(), entry.document(registry)));
     }
 
+    /**
+     * The hot read's document, {@link #readDocument} with {@link ReadFlag#NORMAL}, from the near
+     * cache's documents tier when it holds the scope. For a request that reads nothing else of the
+     * scope: a document from that tier does not enter the request's unit of work.
+     */
+    public Uni<Document> readHotDocument(Scope scope) {
+        if (caches) {
+            NearCache.Document held = near.document(scope);
+            if (held != null) {
+                metrics.hit(CacheMetrics.Layer.NEAR);
+                if (held.dueForRefresh()) {
+                    refreshAhead(scope);
+                }
+                return Uni.createFrom().item(new Document(held.version(), held.bytes()));
+            }
+        }
+        return readDocument(scope, ReadFlag.NORMAL);
+    }
+
     /** The unit of work's entry of {@code scope}, holding originals read with {@code flag} or stronger. */
     private Uni<ScopeEntry> held(Scope scope, ReadFlag flag) {
         UnitOfWork work = RequestCache.unitOfWork();

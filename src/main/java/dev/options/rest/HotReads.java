@@ -4,7 +4,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import dev.options.option.OptionService;
-import dev.options.option.ReadFlag;
 import dev.options.scope.Scope;
 import dev.options.security.Access;
 import io.micrometer.core.instrument.Counter;
@@ -58,7 +57,7 @@ public class HotReads {
             return;
         }
         allowed(context, scope)
-                .chain(allowed -> allowed ? service.readDocument(scope, ReadFlag.NORMAL) : Uni.createFrom().nullItem())
+                .chain(allowed -> allowed ? service.readHotDocument(scope) : Uni.createFrom().nullItem())
                 .subscribe().with(document -> {
                     if (document == null) {
                         context.next();

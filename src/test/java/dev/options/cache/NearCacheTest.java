@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.IntNode;
 
 import dev.options.config.OptionsConfig;
+import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -233,5 +234,68 @@ class NearCacheTest {
         small.offerRead(once, entry(3));
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(40));
         assertThat(small.get(once)).isPresent();
+    }
+
+    @Test
+    void theDocumentsTierKeepsTheSameContracts() {
+        Scope project = Scope.project(1);
+        cache.offer(KEY, entry(2));
+        assertThat(cache.document(project).version()).isEqualTo(2);
+        assertThat(cache.document(project).bytes()).containsExactly(1);
+        cache.offer(KEY, entry(1));
+        assertThat(cache.document(project).version()).as("never an older version").isEqualTo(2);
+        cache.invalidate(KEY, 3);
+        assertThat(cache.document(project)).as("an event of a newer version removes it").isNull();
+        cache.offer(KEY, entry(2));
+        assertThat(cache.document(project)).as("a load that began before that event does not land").isNull();
+        cache.offer(KEY, entry(3));
+        assertThat(cache.document(project).version()).isEqualTo(3);
+        assertThat(cache.document(Scope.organization(1))).as("another kind, the same id").isNull();
+
+        cache.trust(false);
+        assertThat(cache.document(project)).isNull();
+        cache.offer(KEY, entry(4));
+        cache.trust(true);
+        assertThat(cache.document(project)).as("nothing survives an outage of the feed").isNull();
+
+        Scope narrowed = Scope.userInProject(1, 2);
+        cache.offer(narrowed.key(), entry(1));
+        assertThat(cache.document(narrowed)).as("scopes of two identifiers are not held there").isNull();
+        assertThat(cache.get(narrowed.key())).isPresent();
+        cache.offer(Scope.user(5).key(), entry(1));
+        assertThat(cache.document(Scope.user(5)).version()).isEqualTo(1);
+    }
+
+    @Test
+    void aDocumentExpiresAndIsDueForRefreshAsAnEntryIs() {
+        Scope project = Scope.project(1);
+        cache.offer(KEY, entry(1));
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertThat(cache.document(project).dueForRefresh()).isFalse();
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(15));
+        assertThat(cache.document(project).dueForRefresh()).isTrue();
+        cache.offerRead(KEY, entry(1));
+        assertThat(cache.document(project).dueForRefresh()).as("a fill of the same version starts a new life").isFalse();
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        assertThat(cache.document(project)).as("never longer than the TTL").isNull();
+    }
+
+    @Test
+    void onceTheEntriesAreNearlyFullAReadsFillStillGoesToTheDocumentsTier() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(OptionsConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-max-weight", "100000"), "test", 100))
+                .build();
+        NearCache small = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
+        small.trust(true);
+        for (int i = 1; i <= 400; i++) {
+            small.offerRead(new ScopeKey("project_options:" + i), entry(1));
+        }
+        small.cleanUp();
+        Scope once = Scope.organization(7);
+        small.offerRead(once.key(), entry(3));
+        assertThat(small.get(once.key())).as("read once: no entry").isEmpty();
+        assertThat(small.document(once).version()).as("but its document is held").isEqualTo(3);
+        assertThat(small.document(Scope.project(1)).version()).isEqualTo(1);
     }
 }
