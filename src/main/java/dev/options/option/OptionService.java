@@ -270,7 +270,7 @@ public class OptionService {
      * older version than one it answered or wrote).
      */
     private Uni<StoredScope> loadNormal(Scope scope) {
-        Uni<StoredScope> primary = uncancellable(store.loadDirect(scope));
+        Uni<StoredScope> primary = uncancellable(store.loadBatched(scope));
         if (!store.hasReplica()) {
             return primary;
         }

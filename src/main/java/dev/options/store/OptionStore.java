@@ -1,6 +1,7 @@
 package dev.options.store;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,10 @@ import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -132,6 +135,109 @@ public class OptionStore {
      */
     public Uni<StoredScope> loadDirect(Scope scope) {
         return loadFrom(primary, scope).invoke(() -> count(reads));
+    }
+
+    /**
+     * The scope as the primary holds it now, as {@link #loadDirect} reads it. Asked on an event loop
+     * for a scope of one identifier, the load waits for the loop to finish the events at hand and
+     * goes out with every other such load they asked for, in one statement per kind (from one
+     * snapshot, each scope's version with exactly its rows), as the shared cache batches its reads:
+     * the many first reads of a cold start or a burst of new scopes cost Postgres one statement and
+     * one round trip a batch instead of one a scope. Each request counts it as one statement of its
+     * own; the meter counts the statements sent.
+     */
+    public Uni<StoredScope> loadBatched(Scope scope) {
+        if (!scope.kind().singleId()) {
+            return loadDirect(scope);
+        }
+        return Uni.createFrom().deferred(() -> {
+            Context context = Vertx.currentContext();
+            if (context == null || !Context.isOnEventLoopThread()) {
+                return loadDirect(scope);
+            }
+            boolean background = inBackground();
+            if (!background) {
+                RequestCache.countStatement();
+            }
+            ContextInternal loop = ((ContextInternal) context).unwrap();
+            Loads loads = (Loads) loop.contextData().computeIfAbsent(Loads.class, ignored -> new Loads());
+            return Uni.createFrom().emitter(waiter -> {
+                if (loads.add(scope, background, waiter)) {
+                    loop.runOnContext(ignored -> send(loads.take()));
+                }
+            });
+        });
+    }
+
+    /** The loads one event loop asked for since its batch was last sent; touched by that loop's thread only. */
+    private static final class Loads {
+        private List<Scope> scopes = new ArrayList<>();
+        private List<UniEmitter<? super StoredScope>> waiters = new ArrayList<>();
+        private boolean forRequests;
+
+        /** Adds a load; true when it is the first since the last {@link #take}, so the batch is to be sent. */
+        boolean add(Scope scope, boolean background, UniEmitter<? super StoredScope> waiter) {
+            scopes.add(scope);
+            waiters.add(waiter);
+            forRequests |= !background;
+            return scopes.size() == 1;
+        }
+
+        Loads take() {
+            Loads taken = new Loads();
+            taken.scopes = scopes;
+            taken.waiters = waiters;
+            taken.forRequests = forRequests;
+            scopes = new ArrayList<>();
+            waiters = new ArrayList<>();
+            forRequests = false;
+            return taken;
+        }
+    }
+
+    private void send(Loads loads) {
+        Map<ScopeKind, List<Integer>> byKind = new EnumMap<>(ScopeKind.class);
+        for (int i = 0; i < loads.scopes.size(); i++) {
+            byKind.computeIfAbsent(loads.scopes.get(i).kind(), ignored -> new ArrayList<>()).add(i);
+        }
+        byKind.forEach((kind, positions) -> {
+            String[] keys = new String[positions.size()];
+            Long[] ids = new Long[positions.size()];
+            for (int j = 0; j < keys.length; j++) {
+                Scope scope = loads.scopes.get(positions.get(j));
+                keys[j] = scope.key().value();
+                ids[j] = scope.ids().get(0);
+            }
+            primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids)).subscribe().with(rows -> {
+                (loads.forRequests ? reads : background).increment();
+                StoredScope[] found = toStoredScopes(rows, keys.length);
+                for (int j = 0; j < found.length; j++) {
+                    loads.waiters.get(positions.get(j)).complete(found[j]);
+                }
+            }, failure -> positions.forEach(position -> loads.waiters.get(position).fail(failure)));
+        });
+    }
+
+    /** The scopes of a {@link ScopeSql#loadMany} answer, in the order they were asked for. */
+    private static StoredScope[] toStoredScopes(RowSet<Row> rows, int count) {
+        long[] versions = new long[count];
+        List<Map<String, JsonNode>> options = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            options.add(new TreeMap<>());
+        }
+        for (Row row : rows) {
+            int position = (int) (row.getLong(0) - 1);
+            versions[position] = row.getLong(1);
+            String key = row.getString(2);
+            if (key != null) {
+                options.get(position).put(key, OptionJson.parseStored(row.getString(3)));
+            }
+        }
+        StoredScope[] scopes = new StoredScope[count];
+        for (int i = 0; i < count; i++) {
+            scopes[i] = new StoredScope(versions[i], options.get(i));
+        }
+        return scopes;
     }
 
     private static Uni<StoredScope> loadFrom(SqlClient client, Scope scope) {
@@ -277,8 +383,12 @@ public class OptionStore {
         return rows.size() == 0 ? none : rows.iterator().next().getLong(0);
     }
 
+    private static boolean inBackground() {
+        return VertxContext.isOnDuplicatedContext() && ContextLocals.get(BACKGROUND).isPresent();
+    }
+
     private void count(Counter counter) {
-        if (VertxContext.isOnDuplicatedContext() && ContextLocals.get(BACKGROUND).isPresent()) {
+        if (inBackground()) {
             background.increment();
             return;
         }

@@ -15,7 +15,7 @@ import dev.options.scope.ScopeKind;
  * and kept in the reactive client's {@code $1}. Parameter {@code ?1} is always the scope key and
  * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String write, String writeIfAt, String bulk) {
+record ScopeSql(String load, String write, String writeIfAt, String bulk, String loadMany) {
 
     /** A statement in the reactive client's own placeholders ({@code $1}) instead of {@code ?1}. */
     static String positional(String sql) {
@@ -70,13 +70,22 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk) {
         String writeIfAt = save(kind, table, columns, insertValues, " AND version = cast(?" + version + " AS bigint) - 1");
 
         String bulk = null;
+        String loadMany = null;
         if (kind.singleId()) {
             String idColumn = kind.idColumns().get(0);
+            String nulls = kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
             bulk = "SELECT o." + idColumn + ", cast(o.value AS text) FROM " + table + " o"
-                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))"
-                    + kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
+                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))" + nulls;
+            // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
+            // ?2 their ids; rows by the scope's position in them (from 1), each scope's rows together
+            loadMany = "SELECT k.i, coalesce(s.version, 0), o.key, cast(o.value AS text)"
+                    + " FROM unnest(cast(?1 AS text[]), cast(?2 AS bigint[])) WITH ORDINALITY AS k(scope_key, id, i)"
+                    + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
+                    + " LEFT JOIN " + table + " o ON o." + idColumn + " = k.id" + nulls
+                    + " ORDER BY k.i";
         }
-        return new ScopeSql(positional(load), positional(write), positional(writeIfAt), bulk == null ? null : positional(bulk));
+        return new ScopeSql(positional(load), positional(write), positional(writeIfAt), bulk == null ? null : positional(bulk),
+                loadMany == null ? null : positional(loadMany));
     }
 
     /** The save's statement; {@code guard} is added to the version bump's condition. */

@@ -1,0 +1,100 @@
+package dev.options.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.options.Fixtures;
+import dev.options.scope.Scope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Loads asked for together on an event loop go out as one statement per kind, and each scope gets
+ * exactly what a load of its own reads: its version (0 when never written) and its rows, whatever
+ * its place in the batch.
+ */
+@QuarkusTest
+class LoadBatchTest {
+
+    @Inject
+    OptionStore store;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry meters;
+
+    private double reads() {
+        return meters.find("options.store.statements").tag("kind", "read").tag("caller", "request").tag("pool", "primary")
+                .counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    /** Writes scope {@code scope} (of one identifier) at {@code version} with options n0..n(count-1) = i, in SQL. */
+    private void seed(Scope scope, String table, String column, long version, int count) {
+        long id = scope.ids().get(0);
+        pool.preparedQuery("INSERT INTO option_scopes (scope_key, version) VALUES ($1, $2)")
+                .execute(Tuple.of(scope.key().value(), version)).await().atMost(Duration.ofSeconds(10));
+        for (int i = 0; i < count; i++) {
+            pool.preparedQuery("INSERT INTO " + table + " (" + column + ", key, value) VALUES ($1, $2, cast($3 AS jsonb))")
+                    .execute(Tuple.of(id, "n" + i, Integer.toString(i))).await().atMost(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void loadsAskedForTogetherGoOutAsOneStatementPerKindAndEachGetsItsOwnScope() throws Exception {
+        List<Scope> scopes = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            Scope scope = i % 3 == 2 ? Scope.project(Fixtures.newId()) : Scope.organization(Fixtures.newId());
+            scopes.add(scope);
+            // every fourth never written: version 0, no options
+            if (i % 4 != 0) {
+                boolean project = scope instanceof Scope.Project;
+                seed(scope, project ? "project_options" : "organization_options", project ? "project_id" : "organization_id",
+                        10 + i, i % 5);
+            }
+        }
+        double before = reads();
+        Context loop = vertx.getOrCreateContext();
+        CompletableFuture<List<StoredScope>> loaded = new CompletableFuture<>();
+        loop.runOnContext(ignored -> Uni.join().all(scopes.stream().map(store::loadBatched).toList()).andFailFast()
+                .subscribe().with(loaded::complete, loaded::completeExceptionally));
+        List<StoredScope> found = loaded.get(10, TimeUnit.SECONDS);
+        assertThat(reads() - before).as("statements for 24 loads of two kinds asked for in one event-loop task").isEqualTo(2);
+
+        for (int i = 0; i < scopes.size(); i++) {
+            StoredScope alone = store.loadDirect(scopes.get(i)).await().atMost(Duration.ofSeconds(10));
+            assertThat(found.get(i)).as("scope %d, loaded in a batch, against a load of its own", i).isEqualTo(alone);
+            assertThat(found.get(i).version()).as("scope %d", i).isEqualTo(i % 4 == 0 ? 0 : 10 + i);
+            assertThat(found.get(i).options()).as("scope %d", i).hasSize(i % 4 == 0 ? 0 : i % 5);
+        }
+    }
+
+    @Test
+    void aLoadOffTheEventLoopOrOfTwoIdentifiersIsAnsweredOnItsOwn() {
+        Scope organization = Scope.organization(Fixtures.newId());
+        seed(organization, "organization_options", "organization_id", 4, 2);
+        assertThat(store.loadBatched(organization).await().atMost(Duration.ofSeconds(10)).version()).isEqualTo(4);
+        Scope narrowed = Scope.userInProject(Fixtures.newId(), Fixtures.newId());
+        assertThat(store.loadBatched(narrowed).await().atMost(Duration.ofSeconds(10)))
+                .isEqualTo(store.loadDirect(narrowed).await().atMost(Duration.ofSeconds(10)));
+    }
+}
