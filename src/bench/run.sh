@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the options service beside baselines measured in the same run.
 #
-#   src/bench/run.sh [quick|full]     quick: about a minute (a smoke run); full: about nine minutes
+#   src/bench/run.sh [quick|full]     quick: about a minute (a smoke run); full: at most ten minutes
 #
 # Installs what it needs when absent (wrk, gnuplot, pgbench, redis-benchmark, jq), builds the
 # service, seeds a dedicated database (options_bench: 10,000 project scopes of 10 options, SCOPES=...;
@@ -25,9 +25,11 @@ DB=options_bench
 # JIT: seconds of mixed load before the first measurement, so that C2 has compiled the hot paths
 # (on two cores shared with wrk and Postgres it compiles for a minute and a half and more: quick
 # mode measures a JVM that is still warming up, full mode one that is nearly warm)
+# BUDGET: seconds the whole run takes at most; a prewarm is cut short so that what follows it (about
+# TAIL seconds: the last scenario and the baselines) still fits, however long the build took
 case "$MODE" in
-  quick) DURATION=1; WARMUP=0; JIT=4; PREWARM_MAX=3; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000" ;;
-  full) DURATION=8; WARMUP=3; JIT=80; PREWARM_MAX=110; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000" ;;
+  quick) DURATION=1; WARMUP=0; JIT=4; PREWARM_MAX=3; SCOPE_COUNTS="1000 10000"; KEY_COUNTS="10 100 1000"; BUDGET=120 ;;
+  full) DURATION=8; WARMUP=3; JIT=80; PREWARM_MAX=110; SCOPE_COUNTS="1000 100000 1000000"; KEY_COUNTS="10 100 1000"; BUDGET=600 ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 MAX_SCOPES=${SCOPE_COUNTS##* }
@@ -147,11 +149,17 @@ stop_services() {
 }
 
 # prewarm <port>: every scope of the current KIND/SCOPES/ID_BASE read once, in order (at most
-# PREWARM_MAX seconds), so that the measurement starts from warm caches; PREWARMED is how many
-# reads it made (fewer than SCOPES when the time ran out first: the rest are read cold later)
+# PREWARM_MAX seconds, and no longer than leaves the rest of the run within BUDGET), so that the
+# measurement starts from warm caches; PREWARMED is how many reads it made (fewer than SCOPES when
+# the time ran out first: the rest are read cold later)
+TAIL=$(( 5 * (WARMUP + DURATION) + 2 * JIT / 3 + 40 ))
 prewarm() {
   local seconds=$(( SCOPES / 5000 + 2 ))
+  local left=$(( BUDGET - ($(date +%s) - BEGAN) - TAIL ))
+  [ "$left" -lt 10 ] && left=10
   [ "$seconds" -gt "$PREWARM_MAX" ] && seconds=$PREWARM_MAX
+  [ "$seconds" -gt "$left" ] && seconds=$left
+  PREWARM_SECONDS=$seconds
   PREWARMED=$(wrk -t2 -c16 -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" 2>/dev/null \
     | awk '/requests in/ {print $1}' || true)
   log "prewarm: ${PREWARMED:-0} reads of $SCOPES scopes in at most ${seconds}s"
@@ -224,7 +232,7 @@ log "cost growth: scopes (organizations 1..n of $MAX_SCOPES)"
 : > "$OUT/prewarmed.dat"
 for count in $SCOPE_COUNTS; do
   KIND=organizations SCOPES=$count prewarm $PORT
-  echo "$count ${PREWARMED:-0}" >> "$OUT/prewarmed.dat"
+  echo "$count ${PREWARMED:-0} $PREWARM_SECONDS" >> "$OUT/prewarmed.dat"
   KIND=organizations SCOPES=$count load "hot read over $count scopes" hot-read.lua $PORT "$CONNECTIONS" "-"
   echo "$count $(tail -1 "$RESULTS" | cut -f2)" >> "$OUT/scopes.dat"
 done
@@ -280,7 +288,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Hot read vs caches off: $(ratio "$(rps_of 'hot read (whole scope, skewed)')" "$(rps_of 'hot read, caches off')")."
   first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
-  echo "Read once before the hot read over n scopes (the prewarm stops after ${PREWARM_MAX}s; scopes it did not reach are read from Postgres first): $(awk '{printf "%s%s of %s", (NR > 1 ? ", " : ""), ($2 >= $1 ? "all" : $2), $1}' "$OUT/prewarmed.dat")."
+  echo "Read once before the hot read over n scopes (in at most the seconds given: ${PREWARM_MAX} s, less when the run's ${BUDGET} s would not hold the rest; scopes it did not reach are read from Postgres first): $(awk '{printf "%s%s of %s in %s s", (NR > 1 ? ", " : ""), ($2 >= $1 ? "all" : $2), $1, $3}' "$OUT/prewarmed.dat")."
   echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
   echo "Whole run: $(( $(date +%s) - BEGAN )) s."

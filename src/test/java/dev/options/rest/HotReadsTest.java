@@ -9,9 +9,14 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.List;
+
+import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.events.InvalidationFeed;
+import dev.options.scope.ScopeKey;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -90,5 +95,36 @@ class HotReadsTest {
         given().contentType(ContentType.JSON).body("3").when().put(scope + "/c").then().statusCode(200);
         given().when().get(scope).then().statusCode(200).body("version", equalTo(2)).body("options.c", equalTo(3));
         assertThat(hotReads() - before).as("a read after a write sees it, on the route").isEqualTo(1);
+    }
+
+    private double count(String name, String layer) {
+        return meters.find(name).tag("layer", layer).counter().count();
+    }
+
+    @Test
+    void aScopeHeldNearIsAnsweredFromTheDocumentsTierUntilAnEventOfANewerVersion() {
+        long project = Fixtures.newId();
+        String scope = "/v1/projects/" + project + "/options";
+        given().contentType(ContentType.JSON).body("1").when().put(scope + "/a").then().statusCode(200);
+        double requestMisses = count("options.cache.misses", "request");
+        double nearHits = count("options.cache.hits", "near");
+        given().when().get(scope).then().statusCode(200).body("version", equalTo(1)).body("options.a", equalTo(1));
+        assertThat(count("options.cache.hits", "near") - nearHits).as("answered near").isEqualTo(1);
+        assertThat(count("options.cache.misses", "request") - requestMisses)
+                .as("from the documents tier: no unit of work was asked").isZero();
+
+        // another instance's save: Postgres and its event move on, this instance's near cache did not
+        String key = "project_options:" + project;
+        Database.execute("UPDATE option_scopes SET version = 2 WHERE scope_key = ?", key);
+        Database.execute("UPDATE project_options SET value = cast('5' AS jsonb) WHERE project_id = ? AND key = 'a'", project);
+        given().when().get(scope).then().statusCode(200).body("version", equalTo(1));
+        feed.append(new ScopeKey(key), 2, List.of("a")).await().atMost(Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int version = 1;
+        while (version == 1 && System.nanoTime() < deadline) {
+            version = given().when().get(scope).then().statusCode(200).extract().jsonPath().getInt("version");
+        }
+        assertThat(version).as("the event took the old document away").isEqualTo(2);
+        given().when().get(scope).then().statusCode(200).body("version", equalTo(2)).body("options.a", equalTo(5));
     }
 }
