@@ -159,24 +159,40 @@ public class OptionStore {
             if (!background) {
                 RequestCache.countStatement();
             }
-            ContextInternal loop = ((ContextInternal) context).unwrap();
+            ContextInternal caller = (ContextInternal) context;
+            ContextInternal loop = caller.unwrap();
             Loads loads = (Loads) loop.contextData().computeIfAbsent(Loads.class, ignored -> new Loads());
             return Uni.createFrom().emitter(waiter -> {
-                if (loads.add(scope, background, waiter)) {
+                if (loads.add(scope, background, new Waiter(waiter, caller))) {
                     loop.runOnContext(ignored -> send(loads.take()));
                 }
             });
         });
     }
 
+    /**
+     * A load's subscriber and the context it asked on (a request's duplicated context): it resumes
+     * there, as it would after a statement of its own, so that what it does next (its unit of work,
+     * its context locals) is its request's.
+     */
+    private record Waiter(UniEmitter<? super StoredScope> emitter, ContextInternal context) {
+        void complete(StoredScope stored) {
+            context.emit(stored, emitter::complete);
+        }
+
+        void fail(Throwable failure) {
+            context.emit(failure, emitter::fail);
+        }
+    }
+
     /** The loads one event loop asked for since its batch was last sent; touched by that loop's thread only. */
     private static final class Loads {
         private List<Scope> scopes = new ArrayList<>();
-        private List<UniEmitter<? super StoredScope>> waiters = new ArrayList<>();
+        private List<Waiter> waiters = new ArrayList<>();
         private boolean forRequests;
 
         /** Adds a load; true when it is the first since the last {@link #take}, so the batch is to be sent. */
-        boolean add(Scope scope, boolean background, UniEmitter<? super StoredScope> waiter) {
+        boolean add(Scope scope, boolean background, Waiter waiter) {
             scopes.add(scope);
             waiters.add(waiter);
             forRequests |= !background;

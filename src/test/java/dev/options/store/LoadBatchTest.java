@@ -17,9 +17,11 @@ import dev.options.scope.Scope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -96,5 +98,34 @@ class LoadBatchTest {
         Scope narrowed = Scope.userInProject(Fixtures.newId(), Fixtures.newId());
         assertThat(store.loadBatched(narrowed).await().atMost(Duration.ofSeconds(10)))
                 .isEqualTo(store.loadDirect(narrowed).await().atMost(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void eachLoadOfABatchResumesOnTheRequestContextItWasAskedOn() throws Exception {
+        int count = 6;
+        List<Scope> scopes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            scopes.add(Scope.organization(Fixtures.newId()));
+        }
+        double before = reads();
+        Context loop = vertx.getOrCreateContext();
+        List<CompletableFuture<Boolean>> resumed = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            resumed.add(new CompletableFuture<>());
+        }
+        loop.runOnContext(ignored -> {
+            for (int i = 0; i < count; i++) {
+                Scope scope = scopes.get(i);
+                // as each request has: a duplicated context of the same event loop
+                ContextInternal request = (ContextInternal) VertxContext.createNewDuplicatedContext(loop);
+                CompletableFuture<Boolean> here = resumed.get(i);
+                request.emit(null, asked -> store.loadBatched(scope).subscribe()
+                        .with(found -> here.complete(Vertx.currentContext() == request), here::completeExceptionally));
+            }
+        });
+        for (int i = 0; i < count; i++) {
+            assertThat(resumed.get(i).get(10, TimeUnit.SECONDS)).as("load %d resumed on its own context", i).isTrue();
+        }
+        assertThat(reads() - before).as("one statement for the six").isEqualTo(1);
     }
 }
