@@ -266,16 +266,6 @@ final class NearDocuments {
         return document;
     }
 
-    /** The version held of the scope (expired or not), 0 if none. */
-    long version(int kind, long id) {
-        long hash = hash(kind, id);
-        Stripe stripe = stripe(hash);
-        synchronized (stripe) {
-            int slot = find(stripe, kind, id, hash);
-            return slot < 0 ? 0 : versionAt(stripe.slots[slot]);
-        }
-    }
-
     /**
      * Holds the scope's document at {@code version} until {@code expiresAt} (ticker nanos), unless a
      * newer version is held or {@code newest} (the newest version heard of, read under the stripe's
