@@ -224,13 +224,16 @@ public class OptionStore {
                 keys[j] = scope.key().value();
                 ids[j] = scope.ids().get(0);
             }
-            primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids)).subscribe().with(rows -> {
-                (loads.forRequests ? reads : background).increment();
-                StoredScope[] found = toStoredScopes(rows, keys.length);
-                for (int j = 0; j < found.length; j++) {
-                    loads.waiters.get(positions.get(j)).complete(found[j]);
-                }
-            }, failure -> positions.forEach(position -> loads.waiters.get(position).fail(failure)));
+            // the rows are read before subscribing, so that a row that cannot be read fails this
+            // kind's waiters (a callback that throws would leave them waiting, and their loads with them)
+            primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
+                    .invoke(() -> (loads.forRequests ? reads : background).increment())
+                    .map(rows -> toStoredScopes(rows, keys.length))
+                    .subscribe().with(found -> {
+                        for (int j = 0; j < found.length; j++) {
+                            loads.waiters.get(positions.get(j)).complete(found[j]);
+                        }
+                    }, failure -> positions.forEach(position -> loads.waiters.get(position).fail(failure)));
         });
     }
 

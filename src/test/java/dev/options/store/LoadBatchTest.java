@@ -128,4 +128,5 @@ class LoadBatchTest {
         }
         assertThat(reads() - before).as("one statement for the six").isEqualTo(1);
     }
+
 }
