@@ -34,12 +34,18 @@ class NearCacheTest {
 
     @BeforeEach
     void setUp() {
+        cache = trustedCache(Map.of("options.cache.near-ttl", "PT60S"));
+    }
+
+    /** A near cache of {@code settings} on the test's ticker, trusted (its feed connected). */
+    private NearCache trustedCache(Map<String, String> settings) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(OptionsConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-ttl", "PT60S"), "test", 100))
+                .withSources(new PropertiesConfigSource(settings, "test", 100))
                 .build();
-        cache = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
-        cache.trust(true);
+        NearCache created = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
+        created.trust(true);
+        return created;
     }
 
     private static NearCache.Entry entry(long version) {
@@ -145,12 +151,7 @@ class NearCacheTest {
 
     @Test
     void itsWeightBoundsTheHeapItsEntriesTakeOptionsIncluded() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(OptionsConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-max-weight", "1000000"), "test", 100))
-                .build();
-        NearCache small = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
-        small.trust(true);
+        NearCache small = trustedCache(Map.of("options.cache.near-max-weight", "1000000"));
         Map<String, com.fasterxml.jackson.databind.JsonNode> tenOptions = new java.util.HashMap<>();
         for (int k = 0; k < 10; k++) {
             tenOptions.put("k" + k, IntNode.valueOf(k));
@@ -209,13 +210,8 @@ class NearCacheTest {
 
     @Test
     void onceNearlyFullAReadsFillIsKeptOnlyForAScopeThatMissedBeforeOrIsHeld() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(OptionsConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-max-weight", "100000",
-                        "options.cache.near-ttl", "PT60S"), "test", 100))
-                .build();
-        NearCache small = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
-        small.trust(true);
+        NearCache small = trustedCache(Map.of("options.cache.near-max-weight", "100000",
+                        "options.cache.near-ttl", "PT60S"));
         ScopeKey first = new ScopeKey("project_options:1");
         small.offerRead(first, entry(1));
         assertThat(small.get(first)).as("room left: a first read is kept").isPresent();
@@ -282,12 +278,7 @@ class NearCacheTest {
 
     @Test
     void onceTheEntriesAreNearlyFullAReadsFillStillGoesToTheDocumentsTier() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(OptionsConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of("options.cache.near-max-weight", "100000"), "test", 100))
-                .build();
-        NearCache small = new NearCache(config.getConfigMapping(OptionsConfig.class), new SimpleMeterRegistry(), nanos::get);
-        small.trust(true);
+        NearCache small = trustedCache(Map.of("options.cache.near-max-weight", "100000"));
         for (int i = 1; i <= 400; i++) {
             small.offerRead(new ScopeKey("project_options:" + i), entry(1));
         }
