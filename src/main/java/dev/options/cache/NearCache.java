@@ -122,9 +122,19 @@ public class NearCache {
      * and boxed versions, about 120 bytes and four objects a scope, were replaced at the rate of near
      * misses over a million scopes, old-generation churn that the serial collector paid for in full
      * collections.
+     * <p>
+     * Forgetting must not let a stale fill in: a load that began before an invalidation, whose slot
+     * another scope took meanwhile, would find nothing heard of its scope and land. So each slot
+     * counts the scopes it has held, and a load takes that count, its {@linkplain #ticket ticket},
+     * before it reads: a fill whose slot has since changed hands cannot know what it missed and is
+     * refused (a miss, at a chance of a slot's changing hands during one load).
      */
     static final class Heard {
-        private record Version(ScopeKey key, long version) {
+        /** The answer for a fill whose slot changed hands since its ticket: newer than any version. */
+        static final long FORGOTTEN = Long.MAX_VALUE;
+
+        /** {@code key} at {@code version}, the {@code holder}-th scope its slot has held. */
+        private record Version(ScopeKey key, long version, long holder) {
         }
 
         private final AtomicReferenceArray<Version> slots;
@@ -143,15 +153,70 @@ public class NearCache {
             return held != null && held.key().equals(key) ? held.version() : 0;
         }
 
+        /** What a load of {@code key} takes before it reads, for {@link #since} and {@link #admit}. */
+        long ticket(ScopeKey key) {
+            Version held = slots.get(slot(key));
+            return held == null ? 0 : held.holder();
+        }
+
+        /**
+         * The newest version of {@code key} heard of, as a fill that took {@code ticket} must respect:
+         * {@link #FORGOTTEN} when its slot has changed hands since.
+         */
+        long since(ScopeKey key, long ticket) {
+            Version held = slots.get(slot(key));
+            if ((held == null ? 0 : held.holder()) != ticket) {
+                return FORGOTTEN;
+            }
+            return held != null && held.key().equals(key) ? held.version() : 0;
+        }
+
         void raise(ScopeKey key, long version) {
             int slot = slot(key);
             Version held;
+            Version next;
             do {
                 held = slots.get(slot);
-                if (held != null && held.version() >= version && held.key().equals(key)) {
-                    return;
+                if (held != null && held.key().equals(key)) {
+                    if (held.version() >= version) {
+                        return;
+                    }
+                    next = new Version(key, version, held.holder());
+                } else {
+                    next = new Version(key, version, held == null ? 1 : held.holder() + 1);
                 }
-            } while (!slots.compareAndSet(slot, held, new Version(key, version)));
+            } while (!slots.compareAndSet(slot, held, next));
+        }
+
+        /**
+         * A fill of {@code key} at {@code version} by a load that took {@code ticket}: refused (-1)
+         * when its slot changed hands since or a newer version was heard of; else the version is
+         * heard of, and the answer is the ticket that holds from now on (the slot's, which this
+         * fill may have taken).
+         */
+        long admit(ScopeKey key, long version, long ticket) {
+            int slot = slot(key);
+            Version held;
+            Version next;
+            do {
+                held = slots.get(slot);
+                long holder = held == null ? 0 : held.holder();
+                if (holder != ticket) {
+                    return -1;
+                }
+                if (held != null && held.key().equals(key)) {
+                    if (held.version() > version) {
+                        return -1;
+                    }
+                    if (held.version() == version) {
+                        return holder;
+                    }
+                    next = new Version(key, version, holder);
+                } else {
+                    next = new Version(key, version, holder + 1);
+                }
+            } while (!slots.compareAndSet(slot, held, next));
+            return next.holder();
         }
     }
 
@@ -281,13 +346,20 @@ public class NearCache {
      * most near misses are such reads; filling them all made every miss an insertion, an eviction and
      * old-generation garbage. Its version is heard of either way.
      */
-    public void offerRead(ScopeKey key, Entry entry) {
+    public void offerRead(ScopeKey key, Entry entry, long ticket) {
         if (trusted && nearlyFull() && entries.policy().getIfPresentQuietly(key) == null && !missedBefore(key)) {
-            heard(key, entry.version());
-            offerDocument(key, entry);
+            long admitted = newest.admit(key, entry.version(), ticket);
+            if (admitted >= 0) {
+                offerDocument(key, entry, admitted);
+            }
             return;
         }
-        offer(key, entry);
+        offer(key, entry, ticket);
+    }
+
+    /** {@link #offerRead} of a value current when it is offered (tests). */
+    void offerRead(ScopeKey key, Entry entry) {
+        offerRead(key, entry, ticket(key));
     }
 
     private boolean nearlyFull() {
@@ -310,13 +382,25 @@ public class NearCache {
         return false;
     }
 
-    /** Keeps {@code entry} unless the cache is untrusted, holds a newer version, or heard of a newer one. */
-    public void offer(ScopeKey key, Entry entry) {
-        heard(key, entry.version());
-        if (!trusted) {
+    /**
+     * What a load of {@code key} takes before it reads (from Redis or Postgres), and a write before
+     * its version is committed, to hand to {@link #offer} or {@link #offerRead} with its result.
+     */
+    public long ticket(ScopeKey key) {
+        return newest.ticket(key);
+    }
+
+    /**
+     * Keeps {@code entry}, read or written by work that took {@code ticket} before it began, unless
+     * the cache is untrusted, holds a newer version, or heard of a newer one since (or cannot tell,
+     * having forgotten the scope since: then it is refused).
+     */
+    public void offer(ScopeKey key, Entry entry, long ticket) {
+        long admitted = newest.admit(key, entry.version(), ticket);
+        if (admitted < 0 || !trusted) {
             return;
         }
-        offerDocument(key, entry);
+        offerDocument(key, entry, admitted);
         Entry present = entries.getIfPresent(key);
         if (present != null && present.version() > entry.version()) {
             // refused without a compute, which would start the newer entry's life again
@@ -327,20 +411,26 @@ public class NearCache {
             if (current != null && current.version() >= entry.version()) {
                 return current;
             }
-            return newest.get(k) > entry.version() ? current : entry;
+            return newest.since(k, admitted) > entry.version() ? current : entry;
         });
+    }
+
+    /** {@link #offer} of a value current when it is offered (tests). */
+    void offer(ScopeKey key, Entry entry) {
+        offer(key, entry, ticket(key));
     }
 
     /**
      * Holds the entry's document in the documents tier (when its kind is held there), unless a newer
-     * version is held or heard of, which the tier checks under its lock: an invalidation that raised
-     * the version heard of before it got there refuses it, one after it removes it.
+     * version is held or heard of since {@code ticket}, which the tier checks under its lock: an
+     * invalidation that raised the version heard of before it got there refuses it, one after it
+     * removes it.
      */
-    private void offerDocument(ScopeKey key, Entry entry) {
+    private void offerDocument(ScopeKey key, Entry entry, long ticket) {
         Scope scope = documentScope(key);
         if (scope != null) {
             documents.offer(documentKind(scope), documentId(scope), entry.version(), entry.document(),
-                    ticker.read() + spreadLife(ttlNanos), () -> newest.get(key), () -> trusted);
+                    ticker.read() + spreadLife(ttlNanos), () -> newest.since(key, ticket), () -> trusted);
         }
     }
 

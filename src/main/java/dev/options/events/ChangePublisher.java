@@ -37,10 +37,14 @@ public class ChangePublisher {
         this.caches = config.cache().enabled();
     }
 
-    /** Publishes the change that left the scope at {@code after}; never fails. */
-    public Uni<Void> committed(Scope scope, StoredScope after, byte[] document, SortedSet<String> keys, long outboxId) {
+    /**
+     * Publishes the change that left the scope at {@code after}, written by work that took the near
+     * cache's {@code ticket} before its commit; never fails.
+     */
+    public Uni<Void> committed(Scope scope, StoredScope after, byte[] document, SortedSet<String> keys, long outboxId,
+            long ticket) {
         if (caches) {
-            near.offer(scope.key(), new NearCache.Entry(after, document));
+            near.offer(scope.key(), new NearCache.Entry(after, document), ticket);
         }
         if (!feed.connected()) {
             // Redis is down (the feed's tail lost it): no waiting for its timeout on the request path

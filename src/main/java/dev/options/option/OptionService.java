@@ -167,6 +167,7 @@ public class OptionService {
             });
         }
         // in a transaction, on its connection; otherwise on a pooled connection of its own
+        long ticket = near.ticket(scope.key());
         Uni<StoredScope> load = work.inTransaction() ? store.load(scope)
                 : flag == ReadFlag.NORMAL ? loadNormal(scope) : uncancellable(store.loadDirect(scope));
         return load
@@ -174,7 +175,7 @@ public class OptionService {
                     entry.loaded(stored, flag);
                     if (caches) {
                         // what this instance answered, later NORMAL reads here never answer older
-                        near.offer(scope.key(), new NearCache.Entry(stored, entry.document(registry)));
+                        near.offer(scope.key(), new NearCache.Entry(stored, entry.document(registry)), ticket);
                     }
                     return entry;
                 });
@@ -246,21 +247,22 @@ public class OptionService {
 
     private Uni<NearCache.Entry> loadBelowNear(Scope scope) {
         ScopeKey key = scope.key();
+        long ticket = near.ticket(key);
         if (!near.trusted()) {
             // the feed is down, so Redis almost surely is: Postgres at once, without waiting for its timeout
             metrics.load();
-            return loadNormal(scope).map(stored -> remember(scope, stored));
+            return loadNormal(scope).map(stored -> remember(scope, stored, ticket));
         }
         return shared.get(key).chain(found -> {
             if (found.isPresent() && found.get().version() >= near.newestKnown(key)) {
                 metrics.hit(CacheMetrics.Layer.SHARED);
-                return Uni.createFrom().item(remember(scope, found.get()));
+                return Uni.createFrom().item(remember(scope, found.get(), ticket));
             }
             metrics.miss(CacheMetrics.Layer.SHARED);
             metrics.load();
             return loadNormal(scope)
                     .call(stored -> shared.offer(key, stored).onFailure().recoverWithNull())
-                    .map(stored -> remember(scope, stored));
+                    .map(stored -> remember(scope, stored, ticket));
         });
     }
 
@@ -280,12 +282,15 @@ public class OptionService {
                 .chain(stored -> stored != null && stored.version() >= floor ? Uni.createFrom().item(stored) : primary);
     }
 
-    /** The near-cache entry of {@code stored}: its effective document serialized once, offered to the near cache as a read's fill. */
-    private NearCache.Entry remember(Scope scope, StoredScope stored) {
+    /**
+     * The near-cache entry of {@code stored}: its effective document serialized once, offered to the
+     * near cache as the fill of a read that took {@code ticket}.
+     */
+    private NearCache.Entry remember(Scope scope, StoredScope stored, long ticket) {
         ScopeEntry fresh = new ScopeEntry(scope);
         fresh.loaded(stored, ReadFlag.NORMAL);
         NearCache.Entry entry = new NearCache.Entry(stored, fresh.document(registry));
-        near.offerRead(scope.key(), entry);
+        near.offerRead(scope.key(), entry, ticket);
         return entry;
     }
 
@@ -447,6 +452,8 @@ public class OptionService {
             });
         }
         StoredScope after = changes.applyTo(before, before.version() + 1);
+        // taken before the version can be committed: a newer one's invalidation can only come after
+        long ticket = near.ticket(scope.key());
         return uncancellable(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {
             if (outboxId == null) {
                 conflicts.increment();
@@ -456,7 +463,7 @@ public class OptionService {
             }
             conditionalSaves.increment();
             entry.written(after);
-            return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId)
+            return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId, ticket)
                     .map(ignored -> entry.view(registry));
         }));
     }
@@ -538,7 +545,9 @@ public class OptionService {
                 .map(outboxId -> {
                     entry.saved(after);
                     byte[] document = entry.document(registry);
-                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, document, changes.keys(), outboxId));
+                    // the scope is locked until the commit, so no newer version can be heard of before this
+                    long ticket = near.ticket(entry.scope().key());
+                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, document, changes.keys(), outboxId, ticket));
                     return entry.view(registry);
                 });
     }

@@ -72,6 +72,56 @@ class NearCacheTest {
     }
 
     @Test
+    void aLoadWhoseScopeWasForgottenMeanwhileIsRefusedNotLandedStale() {
+        Scope project = Scope.project(1);
+        cache.offer(KEY, entry(1));
+        cache.flush();
+        // a reader misses and starts loading; Postgres answers version 1 ...
+        long ticket = cache.ticket(KEY);
+        // ... while version 2's event arrives, and then another scope of the same slot is heard of,
+        // which makes the cache forget version 2
+        cache.invalidate(KEY, 2);
+        scopeOfTheSameSlot(KEY, 2);
+        assertThat(cache.newestKnown(KEY)).as("forgotten").isZero();
+        cache.offer(KEY, entry(1), ticket);
+
+        assertThat(cache.get(KEY)).as("the load cannot tell what it missed: refused").isEmpty();
+        assertThat(cache.document(project)).isNull();
+        cache.offer(KEY, entry(2), cache.ticket(KEY));
+        assertThat(cachedVersion()).as("a load begun after it lands").isEqualTo(2);
+        assertThat(cache.document(project).version()).isEqualTo(2);
+    }
+
+    @Test
+    void aLoadWhoseSlotOtherScopesLeftAloneLandsThoughTheCacheHeardOfThem() {
+        long ticket = cache.ticket(KEY);
+        for (int i = 2; i < 1_000; i++) {
+            ScopeKey other = new ScopeKey("project_options:" + i);
+            long before = cache.ticket(KEY);
+            cache.invalidate(other, 1);
+            if (cache.ticket(KEY) != before) {
+                // that one took the slot; the rest of this test needs it untouched
+                ticket = cache.ticket(KEY);
+            }
+        }
+        cache.offer(KEY, entry(1), ticket);
+        assertThat(cachedVersion()).isEqualTo(1);
+        assertThat(cache.document(Scope.project(1)).version()).isEqualTo(1);
+    }
+
+    /** A scope whose version heard of, here {@code version}, takes {@code key}'s slot from it. */
+    private ScopeKey scopeOfTheSameSlot(ScopeKey key, long version) {
+        long known = cache.newestKnown(key);
+        for (int i = 1_000_000;; i++) {
+            ScopeKey candidate = new ScopeKey("organization_options:" + i);
+            cache.invalidate(candidate, version);
+            if (cache.newestKnown(key) != known) {
+                return candidate;
+            }
+        }
+    }
+
+    @Test
     void anEntryIsNeverReplacedByAnOlderVersion() {
         cache.offer(KEY, entry(5));
         cache.offer(KEY, entry(4));
@@ -206,6 +256,18 @@ class NearCacheTest {
         heard.raise(sameSlot, 9);
         assertThat(heard.get(first)).isZero();
         assertThat(heard.get(sameSlot)).isEqualTo(9);
+
+        // a fill of the first by a load that began before the slot changed hands is refused; a
+        // load's ticket taken now admits it, and then holds against any newer version heard of
+        long before = heard.ticket(first);
+        heard.raise(first, 1);
+        assertThat(heard.admit(first, 1, before)).isNegative();
+        assertThat(heard.since(first, before)).isEqualTo(NearCache.Heard.FORGOTTEN);
+        long now = heard.ticket(first);
+        heard.raise(first, 4);
+        assertThat(heard.admit(first, 3, now)).as("older than heard of").isNegative();
+        assertThat(heard.admit(first, 4, now)).isEqualTo(now);
+        assertThat(heard.since(first, now)).isEqualTo(4);
     }
 
     @Test
