@@ -261,9 +261,19 @@ public class OptionService {
             metrics.miss(CacheMetrics.Layer.SHARED);
             metrics.load();
             return loadNormal(scope)
-                    .call(stored -> shared.offer(key, stored).onFailure().recoverWithNull())
+                    .invoke(stored -> fillShared(key, stored))
                     .map(stored -> remember(scope, stored, ticket));
         });
+    }
+
+    /**
+     * Offers what a read loaded from Postgres to Redis, for the other instances, without waiting for
+     * it: the reader is answered meanwhile. Redis keeps only a version newer than it holds, so a late
+     * fill never undoes a write; one that fails leaves Redis to the next read.
+     */
+    private void fillShared(ScopeKey key, StoredScope stored) {
+        shared.offer(key, stored).subscribe().with(done -> { },
+                failure -> Log.debugf("shared cache fill of %s failed: %s", key, failure.getMessage()));
     }
 
     /**

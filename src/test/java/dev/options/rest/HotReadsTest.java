@@ -17,6 +17,9 @@ import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.events.InvalidationFeed;
 import dev.options.scope.ScopeKey;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -34,6 +37,9 @@ class HotReadsTest {
 
     @Inject
     InvalidationFeed feed;
+
+    @Inject
+    Redis redis;
 
     @BeforeEach
     void feedConnected() {
@@ -126,5 +132,31 @@ class HotReadsTest {
         }
         assertThat(version).as("the event took the old document away").isEqualTo(2);
         given().when().get(scope).then().statusCode(200).body("version", equalTo(2)).body("options.a", equalTo(5));
+    }
+
+    @Test
+    void aScopeReadFromPostgresIsOfferedToRedisForTheOtherInstances() throws Exception {
+        long project = Fixtures.newId();
+        String key = "project_options:" + project;
+        // written by another instance whose offer to Redis was lost: Postgres alone holds it
+        Database.execute("INSERT INTO option_scopes (scope_key, version) VALUES (?, 3)", key);
+        Database.execute("INSERT INTO project_options (project_id, key, value) VALUES (?, 'a', cast('7' AS jsonb))", project);
+        double loads = count("options.cache.misses", "shared");
+        given().when().get("/v1/projects/" + project + "/options").then().statusCode(200)
+                .body("version", equalTo(3)).body("options.a", equalTo(7));
+        assertThat(count("options.cache.misses", "shared") - loads).as("Redis did not hold it").isEqualTo(1);
+
+        // the reader was answered without waiting for the offer, which lands soon after
+        Request get = Request.cmd(Command.GET).arg("options:test:scope:" + key);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        io.vertx.mutiny.redis.client.Response held = null;
+        while (held == null && System.nanoTime() < deadline) {
+            held = redis.send(get).await().atMost(Duration.ofSeconds(5));
+            if (held == null) {
+                Thread.sleep(20);
+            }
+        }
+        assertThat(held).as("Redis holds what was read").isNotNull();
+        assertThat(held.toString()).isEqualTo("3:{\"a\":7}");
     }
 }
