@@ -46,9 +46,12 @@ public class InvalidationFeed {
     private final OptionsConfig config;
     private final String stream;
     private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onReconnected = new CopyOnWriteArrayList<>();
     private final AtomicLong lagMillis = new AtomicLong();
     private volatile boolean running;
     private volatile boolean connected;
+    /** Whether the tail has been connected before: touched by the feed's own callbacks only. */
+    private boolean everConnected;
     private volatile RedisConnection connection;
     private volatile String lastId;
 
@@ -111,6 +114,14 @@ public class InvalidationFeed {
         return () -> listeners.remove(listener);
     }
 
+    /**
+     * Registers {@code action} to run each time the tail connects and catches up again after it was
+     * lost (not at startup), on the feed's event loop; it must not block.
+     */
+    public void whenReconnected(Runnable action) {
+        onReconnected.add(action);
+    }
+
     private void connect() {
         if (!running) {
             return;
@@ -145,6 +156,15 @@ public class InvalidationFeed {
                     }
                     connected = true;
                     near.trust(true);
+                    boolean again = everConnected;
+                    everConnected = true;
+                    for (Runnable action : again ? onReconnected : List.<Runnable>of()) {
+                        try {
+                            action.run();
+                        } catch (RuntimeException e) {
+                            Log.warnf("feed connection listener failed: %s", e.getMessage());
+                        }
+                    }
                     tail();
                 }, this::lost);
     }

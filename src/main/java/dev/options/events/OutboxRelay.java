@@ -56,10 +56,14 @@ public class OutboxRelay {
     private final Vertx vertx;
     private final AtomicLong depth = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Set when the feed reconnects: the next run relays every row, however recent, and comes at once. */
+    private final AtomicBoolean reconnected = new AtomicBoolean();
+    private final InvalidationFeed feed;
     private volatile long timer = -1;
 
     public OutboxRelay(OptionStore store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
-            Vertx vertx, MeterRegistry meters) {
+            Vertx vertx, MeterRegistry meters, InvalidationFeed feed) {
+        this.feed = feed;
         this.store = store;
         this.primary = primary;
         this.publisher = publisher;
@@ -72,6 +76,10 @@ public class OutboxRelay {
 
     void start(@Observes StartupEvent event) {
         timer = vertx.setPeriodic(config.outbox().relayInterval().toMillis(), id -> runOnce());
+        feed.whenReconnected(() -> {
+            reconnected.set(true);
+            runOnce();
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -80,28 +88,42 @@ public class OutboxRelay {
         }
     }
 
-    /** One relay run, on a context of its own; skipped while the previous one is still going. */
+    /**
+     * One relay run, on a context of its own; skipped while the previous one is still going, except
+     * that a run the feed's connecting asked for follows it at once.
+     */
     void runOnce() {
         if (!running.compareAndSet(false, true)) {
             return;
         }
-        OptionStore.inBackground(vertx.getDelegate(), () -> relay()
+        // the rows written while the feed was away were left for this relay by their writers, the
+        // newest too: none of them is waiting for its writer to publish it, so none need wait for
+        // relay-after (a row a writer is publishing just now may go twice, and events are idempotent)
+        boolean all = reconnected.getAndSet(false);
+        OptionStore.inBackground(vertx.getDelegate(), () -> relay(all)
                 .subscribe().with(
-                        published -> running.set(false),
+                        published -> finished(),
                         failure -> {
-                            running.set(false);
                             Log.debugf("outbox relay run failed: %s", failure.getMessage());
+                            finished();
                         }));
     }
 
+    private void finished() {
+        running.set(false);
+        if (reconnected.get()) {
+            runOnce();
+        }
+    }
+
     /**
-     * Publishes what is due; answers how many changes it published. The claimed rows are published
-     * several scopes at once (each row: the scope as Postgres holds it now, Redis repaired, the event
-     * appended), and those published are deleted in one statement, in the claim's transaction; a row
-     * whose publishing failed stays for the next run.
+     * Publishes what is due (every row, however recent, when {@code all}); answers how many changes
+     * it published. The claimed rows are published several scopes at once (each row: the scope as
+     * Postgres holds it now, Redis repaired, the event appended), and those published are deleted in
+     * one statement, in the claim's transaction; a row whose publishing failed stays for the next run.
      */
-    Uni<Integer> relay() {
-        double after = config.outbox().relayAfter().toMillis() / 1000.0;
+    Uni<Integer> relay(boolean all) {
+        double after = all ? 0 : config.outbox().relayAfter().toMillis() / 1000.0;
         return primary.withTransaction(connection -> connection.preparedQuery(CLAIM)
                         // what this instance published itself is only waiting for its sweeper
                         .execute(Tuple.of(after, config.outbox().relayBatch(), sweeper.undeleted()))
