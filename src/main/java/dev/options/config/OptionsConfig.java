@@ -83,7 +83,7 @@ public interface OptionsConfig {
         boolean enabled();
 
         /** About how many heap bytes the near cache's entries take at most (each weighed by its estimated heap use). */
-        @WithDefault("33554432")
+        @WithDefault("16777216")
         long nearMaxWeight();
 
         /**
