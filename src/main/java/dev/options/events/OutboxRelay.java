@@ -90,7 +90,8 @@ public class OutboxRelay {
 
     /**
      * One relay run, on a context of its own; skipped while the previous one is still going, except
-     * that a run the feed's connecting asked for follows it at once.
+     * that a run the feed's reconnecting asked for follows it at once (and runs again while it
+     * publishes full batches).
      */
     void runOnce() {
         if (!running.compareAndSet(false, true)) {
@@ -102,7 +103,13 @@ public class OutboxRelay {
         boolean all = reconnected.getAndSet(false);
         OptionStore.inBackground(vertx.getDelegate(), () -> relay(all)
                 .subscribe().with(
-                        published -> finished(),
+                        published -> {
+                            if (all && published >= config.outbox().relayBatch()) {
+                                // a full batch: more rows of the outage may wait behind it
+                                reconnected.set(true);
+                            }
+                            finished();
+                        },
                         failure -> {
                             Log.debugf("outbox relay run failed: %s", failure.getMessage());
                             finished();

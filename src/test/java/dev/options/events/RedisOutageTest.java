@@ -42,9 +42,11 @@ class RedisOutageTest {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            // rows so young the periodic relay leaves them alone: only the run the feed's reconnecting
-            // asks for (every row, however recent) can drain the outbox within the test's 2 s
+            // rows so young the periodic relay leaves them alone: only the runs the feed's reconnecting
+            // asks for (every row, however recent, again while a batch comes back full: the outage
+            // leaves five rows, batches of two) can drain the outbox within the test's 2 s
             return Map.of("options.outbox.relay-after", "PT30S",
+                    "options.outbox.relay-batch", "2",
                     "options.outbox.relay-interval", "PT0.2S",
                     "options.feed.reconnect-delay", "PT0.1S");
         }
