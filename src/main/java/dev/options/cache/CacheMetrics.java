@@ -26,6 +26,7 @@ public class CacheMetrics {
     private final Counter loads;
     private final Counter sharedLoads;
     private final Counter refreshes;
+    private final Counter sharedFillsDropped;
 
     public CacheMetrics(MeterRegistry meters) {
         for (Layer layer : Layer.values()) {
@@ -37,6 +38,8 @@ public class CacheMetrics {
                 .description("Readers that joined a load already in flight").register(meters);
         refreshes = Counter.builder("options.cache.refreshes")
                 .description("Near-cache entries reloaded in the background near the end of their life").register(meters);
+        sharedFillsDropped = Counter.builder("options.cache.shared-fills-dropped")
+                .description("Scopes read from Postgres not offered to Redis, too many offers being in flight").register(meters);
     }
 
     public void hit(Layer layer) {
@@ -57,5 +60,9 @@ public class CacheMetrics {
 
     public void refresh() {
         refreshes.increment();
+    }
+
+    public void sharedFillDropped() {
+        sharedFillsDropped.increment();
     }
 }

@@ -375,6 +375,8 @@ public class NearCache {
             long admitted = newest.admit(key, entry.version(), ticket);
             if (admitted >= 0) {
                 offerDocument(key, entry, admitted);
+            } else {
+                refused(key, entry);
             }
             return;
         }
@@ -421,7 +423,11 @@ public class NearCache {
      */
     public void offer(ScopeKey key, Entry entry, long ticket) {
         long admitted = newest.admit(key, entry.version(), ticket);
-        if (admitted < 0 || !trusted) {
+        if (admitted < 0) {
+            refused(key, entry);
+            return;
+        }
+        if (!trusted) {
             return;
         }
         offerDocument(key, entry, admitted);
@@ -437,6 +443,16 @@ public class NearCache {
             }
             return newest.since(k, admitted) > entry.version() ? current : entry;
         });
+    }
+
+    /**
+     * A fill that may not land (its slot changed hands since its ticket, or a newer version was heard
+     * of) still names a version the scope has reached: it is heard of, and what either tier holds
+     * older goes, so that a write or a primary read refused here never leaves this instance answering
+     * a version older than it wrote or read.
+     */
+    private void refused(ScopeKey key, Entry entry) {
+        invalidate(key, entry.version());
     }
 
     /** {@link #offer} of a value current when it is offered (tests). */
@@ -461,7 +477,12 @@ public class NearCache {
     /** Scope {@code key} is at {@code version} or later: older entries go, older fills are refused. */
     public void invalidate(ScopeKey key, long version) {
         heard(key, version);
-        entries.asMap().computeIfPresent(key, (k, current) -> current.version() < version ? null : current);
+        Entry present = entries.policy().getIfPresentQuietly(key);
+        // a compute that keeps the entry would start its life again: only one that removes it runs
+        // (a fill older than the version, after this look, is refused by the version heard of)
+        if (present != null && present.version() < version) {
+            entries.asMap().computeIfPresent(key, (k, current) -> current.version() < version ? null : current);
+        }
         Scope scope = documentScope(key);
         if (scope != null) {
             documents.invalidate(documentKind(scope), documentId(scope), version);

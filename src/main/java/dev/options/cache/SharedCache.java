@@ -176,8 +176,13 @@ public class SharedCache {
      * at least this version. Fails when Redis cannot be reached in time.
      */
     public Uni<Void> offer(ScopeKey key, StoredScope stored) {
+        return offer(key, stored, timeout);
+    }
+
+    /** {@link #offer}, failing when Redis has not answered within {@code wait}. */
+    public Uni<Void> offer(ScopeKey key, StoredScope stored, Duration wait) {
         return redis.send(offerCommand(key, stored))
-                .ifNoItem().after(timeout).fail()
+                .ifNoItem().after(wait).fail()
                 .replaceWithVoid();
     }
 

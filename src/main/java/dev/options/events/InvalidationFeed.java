@@ -50,8 +50,8 @@ public class InvalidationFeed {
     private final AtomicLong lagMillis = new AtomicLong();
     private volatile boolean running;
     private volatile boolean connected;
-    /** Whether the tail has been connected before: touched by the feed's own callbacks only. */
-    private boolean everConnected;
+    /** Whether the tail has been connected before (its callbacks may run on any event loop). */
+    private volatile boolean everConnected;
     private volatile RedisConnection connection;
     private volatile String lastId;
 

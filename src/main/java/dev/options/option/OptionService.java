@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -66,6 +67,10 @@ public class OptionService {
     private final ConcurrentMap<ScopeKey, Uni<NearCache.Entry>> loading = new ConcurrentHashMap<>();
     /** Scopes whose background refresh is scheduled or running. */
     private final Set<ScopeKey> refreshing = ConcurrentHashMap.newKeySet();
+    /** Offers to Redis of what reads loaded from Postgres, in flight at most (see {@link #fillShared}). */
+    static final int SHARED_FILLS_IN_FLIGHT = 64;
+    private static final Duration SHARED_FILL_WAIT = Duration.ofSeconds(10);
+    private final AtomicInteger sharedFills = new AtomicInteger();
     /** Scopes whose one-statement save lost a race lately: their saves lock first, as contention wants. */
     private final Cache<ScopeKey, Boolean> contended = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
@@ -269,10 +274,20 @@ public class OptionService {
     /**
      * Offers what a read loaded from Postgres to Redis, for the other instances, without waiting for
      * it: the reader is answered meanwhile. Redis keeps only a version newer than it holds, so a late
-     * fill never undoes a write; one that fails leaves Redis to the next read.
+     * fill never undoes a write; one that fails leaves Redis to the next read. At most
+     * {@link #SHARED_FILLS_IN_FLIGHT} at once: when Redis is slow, cold reads would otherwise queue
+     * offers without bound on the Redis pool, whose wait queue, once full, fails every command, the
+     * writers' publishing too; a fill beyond the bound is dropped (and counted). A fill counts until
+     * Redis answers it, or for {@link #SHARED_FILL_WAIT} at most (no reader waits for it; the read
+     * timeout would free its place while its command still queued).
      */
     private void fillShared(ScopeKey key, StoredScope stored) {
-        shared.offer(key, stored).subscribe().with(done -> { },
+        if (sharedFills.incrementAndGet() > SHARED_FILLS_IN_FLIGHT) {
+            sharedFills.decrementAndGet();
+            metrics.sharedFillDropped();
+            return;
+        }
+        shared.offer(key, stored, SHARED_FILL_WAIT).onTermination().invoke(sharedFills::decrementAndGet).subscribe().with(done -> { },
                 failure -> Log.debugf("shared cache fill of %s failed: %s", key, failure.getMessage()));
     }
 

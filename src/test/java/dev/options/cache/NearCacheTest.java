@@ -93,6 +93,23 @@ class NearCacheTest {
     }
 
     @Test
+    void aWriteRefusedBecauseItsSlotChangedHandsStillTakesTheOlderVersionAway() {
+        Scope project = Scope.project(1);
+        cache.offer(KEY, entry(1));
+        // this instance writes version 2, taking its ticket before the commit ...
+        long ticket = cache.ticket(KEY);
+        // ... and another scope of the same slot is heard of before the write offers its result
+        scopeOfTheSameSlot(KEY, 1);
+        cache.offer(KEY, entry(2), ticket);
+
+        assertThat(cache.get(KEY)).as("refused, and version 1 is gone: never older than this instance wrote").isEmpty();
+        assertThat(cache.document(project)).isNull();
+        assertThat(cache.newestKnown(KEY)).as("version 2 is heard of").isEqualTo(2);
+        cache.offer(KEY, entry(1), cache.ticket(KEY));
+        assertThat(cache.get(KEY)).as("so an older fill is refused").isEmpty();
+    }
+
+    @Test
     void aLoadWhoseSlotOtherScopesLeftAloneLandsThoughTheCacheHeardOfThem() {
         long ticket = cache.ticket(KEY);
         for (int i = 2; i < 1_000; i++) {

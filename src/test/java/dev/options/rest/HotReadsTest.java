@@ -10,7 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.options.Database;
 import dev.options.Events;
@@ -158,5 +163,33 @@ class HotReadsTest {
         }
         assertThat(held).as("Redis holds what was read").isNotNull();
         assertThat(held.toString()).isEqualTo("3:{\"a\":7}");
+    }
+
+    @Test
+    void whileRedisDoesNotAnswerFillsColdReadsAreAnsweredAndAtMost64FillsWait() throws Exception {
+        int scopes = 150;
+        long first = Fixtures.newId() * 1000;
+        Database.execute("INSERT INTO option_scopes (scope_key, version) SELECT 'project_options:' || g, 1"
+                + " FROM generate_series(?::bigint, ?::bigint) g", first, first + scopes - 1);
+        double dropped = meters.find("options.cache.shared-fills-dropped").counter().count();
+        // Redis answers reads but holds every command that may write, fills among them
+        redis.send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(5000).arg("WRITE")).await().atMost(Duration.ofSeconds(5));
+        // all at once: each waits for Redis's read timeout (its MGET queues behind the held fills) before Postgres
+        ExecutorService clients = Executors.newFixedThreadPool(scopes);
+        try {
+            List<Future<Integer>> reads = new ArrayList<>();
+            for (int i = 0; i < scopes; i++) {
+                String scope = "/v1/projects/" + (first + i) + "/options";
+                reads.add(clients.submit(() -> given().when().get(scope).then().extract().statusCode()));
+            }
+            for (Future<Integer> read : reads) {
+                assertThat(read.get(10, TimeUnit.SECONDS)).as("answered without waiting for its fill").isEqualTo(200);
+            }
+            assertThat(meters.find("options.cache.shared-fills-dropped").counter().count() - dropped)
+                    .as("fills beyond the 64 waiting were dropped").isGreaterThanOrEqualTo(scopes - 64);
+        } finally {
+            clients.shutdownNow();
+            redis.send(Request.cmd(Command.CLIENT).arg("UNPAUSE")).await().atMost(Duration.ofSeconds(5));
+        }
     }
 }
