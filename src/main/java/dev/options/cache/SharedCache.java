@@ -173,13 +173,8 @@ public class SharedCache {
 
     /**
      * Stores {@code stored} unless Redis holds the same or a newer version: afterwards Redis holds
-     * at least this version. Fails when Redis cannot be reached in time.
+     * at least this version. Fails when Redis has not answered within {@code wait}.
      */
-    public Uni<Void> offer(ScopeKey key, StoredScope stored) {
-        return offer(key, stored, timeout);
-    }
-
-    /** {@link #offer}, failing when Redis has not answered within {@code wait}. */
     public Uni<Void> offer(ScopeKey key, StoredScope stored, Duration wait) {
         return redis.send(offerCommand(key, stored))
                 .ifNoItem().after(wait).fail()

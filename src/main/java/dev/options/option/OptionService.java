@@ -287,8 +287,10 @@ public class OptionService {
             metrics.sharedFillDropped();
             return;
         }
-        shared.offer(key, stored, SHARED_FILL_WAIT).onTermination().invoke(sharedFills::decrementAndGet).subscribe().with(done -> { },
-                failure -> Log.debugf("shared cache fill of %s failed: %s", key, failure.getMessage()));
+        shared.offer(key, stored, SHARED_FILL_WAIT)
+                .onTermination().invoke(sharedFills::decrementAndGet)
+                .subscribe().with(done -> { },
+                        failure -> Log.debugf("shared cache fill of %s failed: %s", key, failure.getMessage()));
     }
 
     /**

@@ -50,6 +50,9 @@ class SharedCacheBatchTest {
     @ConfigProperty(name = "quarkus.redis.hosts")
     String hosts;
 
+    /** How long the test's offers wait for Redis. */
+    static final Duration OFFER_WAIT = Duration.ofSeconds(5);
+
     /** A stream of this test's own, for the command sent along with an offer. */
     static final String TEST_STREAM = "options:test:offer-with";
 
@@ -71,7 +74,7 @@ class SharedCacheBatchTest {
             ScopeKey key = Scope.organization(Fixtures.newId()).key();
             keys.add(key);
             if (i % 3 != 0) {
-                shared.offer(key, new StoredScope(100 + i, Map.of("n", IntNode.valueOf(i)))).await().indefinitely();
+                shared.offer(key, new StoredScope(100 + i, Map.of("n", IntNode.valueOf(i))), OFFER_WAIT).await().indefinitely();
             }
         }
         return keys;
@@ -108,7 +111,7 @@ class SharedCacheBatchTest {
     @Test
     void aReadOffTheEventLoopIsAnsweredToo() {
         ScopeKey key = Scope.organization(Fixtures.newId()).key();
-        shared.offer(key, new StoredScope(7, Map.of("n", IntNode.valueOf(7)))).await().indefinitely();
+        shared.offer(key, new StoredScope(7, Map.of("n", IntNode.valueOf(7))), OFFER_WAIT).await().indefinitely();
         assertThat(shared.get(key).await().atMost(Duration.ofSeconds(5)))
                 .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(7));
         assertThat(shared.get(Scope.organization(Fixtures.newId()).key()).await().atMost(Duration.ofSeconds(5)))
