@@ -72,6 +72,8 @@ public class NearCache {
     private final Counter evictions;
     private final long refreshWithinNanos;
     private volatile boolean trusted;
+    /** How many times the cache was distrusted (and flushed): an offer that saw it change meanwhile keeps nothing. */
+    private volatile long distrusts;
 
     @Inject
     public NearCache(OptionsConfig config, MeterRegistry meters) {
@@ -422,6 +424,7 @@ public class NearCache {
      * having forgotten the scope since: then it is refused).
      */
     public void offer(ScopeKey key, Entry entry, long ticket) {
+        long distrustsBefore = distrusts;
         long admitted = newest.admit(key, entry.version(), ticket);
         if (admitted < 0) {
             refused(key, entry);
@@ -437,12 +440,18 @@ public class NearCache {
             return;
         }
         // the same version again (a read of the primary) starts the entry's life again: it was just confirmed
-        entries.asMap().compute(key, (k, current) -> {
+        Entry kept = entries.asMap().compute(key, (k, current) -> {
             if (current != null && current.version() >= entry.version()) {
                 return current;
             }
             return newest.since(k, admitted) > entry.version() ? current : entry;
         });
+        if (kept == entry && (newest.since(key, admitted) > entry.version() || !trusted || distrusts != distrustsBefore)) {
+            // an invalidation raises the version heard of, then looks for an entry; this lands the entry,
+            // then looks at the version heard of: one of the two sees the other, whatever their order
+            // (and a flush, which distrust begins with, is looked for the same way)
+            entries.asMap().remove(key, entry);
+        }
     }
 
     /**
@@ -518,6 +527,7 @@ public class NearCache {
     public void trust(boolean connected) {
         if (!connected) {
             trusted = false;
+            distrusts++;
             entries.invalidateAll();
             documents.clear();
         } else {

@@ -127,6 +127,17 @@ public interface OptionsConfig {
         /** How long to wait before reconnecting after the feed's connection failed. */
         @WithDefault("PT0.5S")
         Duration reconnectDelay();
+
+        /**
+         * Most events one change-feed subscriber may have waiting to be sent (they wait while the
+         * client does not read); one more ends its stream, and the client resumes with Last-Event-ID.
+         */
+        @WithDefault("1000")
+        int subscriberBuffer();
+
+        /** Most change-feed streams one caller (token subject, or address without authentication) holds open at once. */
+        @WithDefault("16")
+        int maxSubscriptionsPerCaller();
     }
 
     interface Outbox {

@@ -32,21 +32,34 @@ public record ChangeEvent(String id, ScopeKey scope, long version, List<String> 
         return compare(a, b) > 0;
     }
 
+    /** Compares stream ids as Redis does: milliseconds, then sequence, both unsigned 64-bit numbers. */
     static int compare(String a, String b) {
-        int da = a.indexOf('-');
-        int db = b.indexOf('-');
-        long ma = Long.parseLong(da < 0 ? a : a.substring(0, da));
-        long mb = Long.parseLong(db < 0 ? b : b.substring(0, db));
-        if (ma != mb) {
-            return Long.compare(ma, mb);
-        }
-        long sa = da < 0 ? 0 : Long.parseLong(a.substring(da + 1));
-        long sb = db < 0 ? 0 : Long.parseLong(b.substring(db + 1));
-        return Long.compare(sa, sb);
+        int byTime = Long.compareUnsigned(millis(a), millis(b));
+        return byTime != 0 ? byTime : Long.compareUnsigned(sequence(a), sequence(b));
     }
 
-    /** Whether {@code id} is a stream id ({@code 1732200000000-0}). */
+    /** The time part of a stream id, unsigned. */
+    public static long millis(String id) {
+        int dash = id.indexOf('-');
+        return Long.parseUnsignedLong(dash < 0 ? id : id.substring(0, dash));
+    }
+
+    private static long sequence(String id) {
+        int dash = id.indexOf('-');
+        return dash < 0 ? 0 : Long.parseUnsignedLong(id.substring(dash + 1));
+    }
+
+    /** Whether {@code id} is a stream id ({@code 1732200000000-0}), each part within 64 bits unsigned as Redis's are. */
     public static boolean isStreamId(String id) {
-        return id != null && id.matches("[0-9]{1,19}(-[0-9]{1,19})?");
+        if (id == null || !id.matches("[0-9]{1,20}(-[0-9]{1,20})?")) {
+            return false;
+        }
+        try {
+            millis(id);
+            sequence(id);
+            return true;
+        } catch (NumberFormatException beyond64Bits) {
+            return false;
+        }
     }
 }

@@ -22,6 +22,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.redis.client.impl.PooledRedisConnection;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
@@ -53,6 +54,9 @@ public class InvalidationFeed {
     /** Whether the tail has been connected before (its callbacks may run on any event loop). */
     private volatile boolean everConnected;
     private volatile RedisConnection connection;
+    /** The current connection attempt's number: see {@link #connect}. */
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
     private volatile String lastId;
 
     public InvalidationFeed(Redis redis, Vertx vertx, NearCache near, OptionsConfig config, MeterRegistry meters) {
@@ -77,7 +81,7 @@ public class InvalidationFeed {
         running = false;
         RedisConnection open = connection;
         if (open != null) {
-            open.closeAndForget();
+            forceClose(open);
         }
     }
 
@@ -122,15 +126,24 @@ public class InvalidationFeed {
         onReconnected.add(action);
     }
 
+    /**
+     * Connects the tail, as attempt {@code generation}'s: each attempt's callbacks carry its number,
+     * and only the current attempt's may go on tailing or declare the connection lost, once.
+     */
     private void connect() {
         if (!running) {
             return;
         }
+        long attempt = generation.get();
         redis.connect()
                 .chain(opened -> {
+                    if (generation.get() != attempt || !running) {
+                        forceClose(opened);
+                        return Uni.createFrom().failure(new IllegalStateException("a newer connection attempt superseded this one"));
+                    }
                     connection = opened;
-                    opened.exceptionHandler(this::lost);
-                    opened.endHandler(() -> lost(null));
+                    opened.exceptionHandler(failure -> lost(attempt, failure));
+                    opened.endHandler(() -> lost(attempt, null));
                     return lastId != null
                             ? Uni.createFrom().item(lastId)
                             : opened.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
@@ -140,24 +153,36 @@ public class InvalidationFeed {
                                     });
                 })
                 .subscribe().with(start -> {
-                    lastId = start;
-                    catchUp();
-                }, this::lost);
+                    if (current(attempt)) {
+                        lastId = start;
+                        catchUp(attempt);
+                    }
+                }, failure -> lost(attempt, failure));
+    }
+
+    private boolean current(long attempt) {
+        return running && generation.get() == attempt;
     }
 
     /** Reads what was appended since the last id without blocking, then trusts the near cache and tails. */
-    private void catchUp() {
+    private void catchUp(long attempt) {
         send(Request.cmd(Command.XREAD).arg("COUNT").arg(1000).arg("STREAMS").arg(stream).arg(lastId), Duration.ofSeconds(5))
                 .subscribe().with(events -> {
+                    if (!current(attempt)) {
+                        return;
+                    }
                     deliver(events);
                     if (events.size() == 1000) {
-                        catchUp();
+                        catchUp(attempt);
                         return;
                     }
                     connected = true;
                     near.trust(true);
                     boolean again = everConnected;
                     everConnected = true;
+                    if (again) {
+                        reconnects.incrementAndGet();
+                    }
                     for (Runnable action : again ? onReconnected : List.<Runnable>of()) {
                         try {
                             action.run();
@@ -165,12 +190,12 @@ public class InvalidationFeed {
                             Log.warnf("feed connection listener failed: %s", e.getMessage());
                         }
                     }
-                    tail();
-                }, this::lost);
+                    tail(attempt);
+                }, failure -> lost(attempt, failure));
     }
 
-    private void tail() {
-        if (!running) {
+    private void tail(long attempt) {
+        if (!current(attempt)) {
             return;
         }
         Duration block = config.feed().block();
@@ -178,9 +203,12 @@ public class InvalidationFeed {
                         .arg("STREAMS").arg(stream).arg(lastId),
                 block.plusSeconds(5))
                 .subscribe().with(events -> {
+                    if (!current(attempt)) {
+                        return;
+                    }
                     deliver(events);
-                    tail();
-                }, this::lost);
+                    tail(attempt);
+                }, failure -> lost(attempt, failure));
     }
 
     private Uni<List<ChangeEvent>> send(Request request, Duration timeout) {
@@ -214,13 +242,21 @@ public class InvalidationFeed {
         }
     }
 
-    private void lost(Throwable failure) {
+    /**
+     * Attempt {@code attempt}'s connection is lost (its pending read failed, or it ended: both come
+     * for one outage): the first such call for the current attempt closes it, distrusts the near cache
+     * and schedules the one next attempt; every other call, or one for an older attempt, does nothing.
+     */
+    private void lost(long attempt, Throwable failure) {
+        if (!generation.compareAndSet(attempt, attempt + 1)) {
+            return;
+        }
         boolean wasConnected = connected;
         connected = false;
         RedisConnection open = connection;
         connection = null;
         if (open != null) {
-            open.closeAndForget();
+            forceClose(open);
         }
         if (!running) {
             // stopping: the near cache goes with the application (and may already be gone)
@@ -232,6 +268,24 @@ public class InvalidationFeed {
                     failure == null ? "connection closed" : failure.getMessage());
         }
         vertx.setTimer(Math.max(1, config.feed().reconnectDelay().toMillis()), id -> connect());
+    }
+
+    /**
+     * Closes the tail's connection itself: returned to the pool, it would be lent to cache commands
+     * with its blocking read still in flight and the feed's handlers still attached. Its socket is
+     * closed, and the pool drops it when the close completes.
+     */
+    private static void forceClose(RedisConnection open) {
+        if (open.getDelegate() instanceof PooledRedisConnection pooled) {
+            pooled.actual().forceClose();
+        } else {
+            open.closeAndForget();
+        }
+    }
+
+    /** How many times the tail connected and caught up again after it was lost. */
+    public long reconnects() {
+        return reconnects.get();
     }
 
     /** Events of an XRANGE-shaped response: [[id, [field, value, ...]], ...]. */

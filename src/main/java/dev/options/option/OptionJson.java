@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -35,16 +40,38 @@ import dev.options.problem.ProblemType;
  */
 public final class OptionJson {
 
-    /** Postgres {@code numeric} holds at most this many digits before the decimal point. */
-    static final int MAX_INTEGER_DIGITS = 131_072;
-    /** ... and at most this many after it. */
-    static final int MAX_FRACTION_DIGITS = 16_383;
-    /** Option values are settings, not documents: deeper nesting is refused while parsing. */
-    static final int MAX_NESTING_DEPTH = 128;
+    /**
+     * A number's canonical text (as Postgres prints it: sign, digits, decimal point) has at most this
+     * many characters. One limit on every path: a longer number is refused at the door, and every
+     * parser of stored data reads numbers this long, so what was accepted is readable everywhere.
+     */
+    public static final int MAX_NUMBER_LENGTH = 1000;
+    /** Option values are settings, not documents: deeper nesting is refused in request bodies. */
+    public static final int MAX_NESTING_DEPTH = 128;
+    /**
+     * Stored data may wrap values in envelopes of its own (the scope document, Redis's value), so it is
+     * read with room beyond {@link #MAX_NESTING_DEPTH}: a value accepted at the door is always readable
+     * (deeper ones, which only a hand-made row can hold, fail their own scope's reads alone).
+     */
+    static final int MAX_STORED_NESTING_DEPTH = MAX_NESTING_DEPTH + 8;
+    /**
+     * The longest number Postgres {@code numeric} can print (a sign, 131,072 digits, a point and
+     * 16,383 more): stored data is read whatever it holds, rows written before
+     * {@link #MAX_NUMBER_LENGTH} held included.
+     */
+    static final int MAX_STORED_NUMBER_LENGTH = 1 + 131_072 + 1 + 16_383;
 
-    public static final JsonMapper MAPPER = JsonMapper.builder(new JsonFactoryBuilder()
+    /** Reads request bodies and writes everything: the limits a client's input must meet. */
+    public static final JsonMapper MAPPER = mapper(MAX_NESTING_DEPTH, MAX_NUMBER_LENGTH);
+
+    /** Reads what this service stored or cached, which met {@link #MAPPER}'s limits when it was accepted. */
+    private static final JsonMapper STORED = mapper(MAX_STORED_NESTING_DEPTH, MAX_STORED_NUMBER_LENGTH);
+
+    private static JsonMapper mapper(int maxNestingDepth, int maxNumberLength) {
+        return JsonMapper.builder(new JsonFactoryBuilder()
                     .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(MAX_NESTING_DEPTH)
+                            .maxNestingDepth(maxNestingDepth)
+                            .maxNumberLength(maxNumberLength)
                             .build())
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
@@ -56,6 +83,7 @@ public final class OptionJson {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
+    }
 
     private static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 
@@ -96,12 +124,24 @@ public final class OptionJson {
         return first == 0x00 || first == 0xFE || first == 0xFF || (body.length > 1 && body[1] == 0);
     }
 
-    /** Parses a value as Postgres returned it ({@code jsonb} as text): trusted, already canonical. */
+    /**
+     * Parses a value as Postgres returned it ({@code jsonb} as text), or as this service cached it:
+     * already canonical.
+     *
+     * @throws UnreadableValueException when it is not JSON within the limits values were accepted under
+     */
     public static JsonNode parseStored(String text) {
         try {
-            return MAPPER.readTree(text);
+            return STORED.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored value is not JSON", e);
+            throw new UnreadableValueException(e);
+        }
+    }
+
+    /** A stored value that cannot be read back: answered as an internal error of its own scope alone. */
+    public static final class UnreadableValueException extends IllegalStateException {
+        UnreadableValueException(Throwable cause) {
+            super("stored value is not JSON within the service's limits", cause);
         }
     }
 
@@ -137,18 +177,25 @@ public final class OptionJson {
     }
 
     /**
-     * The canonical form of a value: numbers as Postgres {@code jsonb} keeps them, and every string
+     * The canonical form of a value, as Postgres {@code jsonb} keeps it: numbers in its notation,
+     * object members in its order (shorter names first, then by their UTF-8 bytes), so that one
+     * version has one byte representation on every instance, however it was read; every string
      * checked for what {@code jsonb} cannot hold (U+0000, unpaired surrogates).
      *
      * @throws ProblemException {@code 400 invalid-value} for such strings, {@code 422 unstorable-value}
-     *     for numbers beyond what Postgres can store
+     *     for numbers whose canonical text is longer than {@link #MAX_NUMBER_LENGTH}
      */
     public static JsonNode canonical(JsonNode value) {
         if (value.isObject()) {
-            ObjectNode copy = NODES.objectNode();
+            List<Map.Entry<String, JsonNode>> members = new ArrayList<>(value.size());
             for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> member = it.next();
                 checkText(member.getKey());
+                members.add(member);
+            }
+            members.sort(Map.Entry.comparingByKey(JSONB_MEMBER_ORDER));
+            ObjectNode copy = NODES.objectNode();
+            for (Map.Entry<String, JsonNode> member : members) {
                 copy.set(member.getKey(), canonical(member.getValue()));
             }
             return copy;
@@ -173,13 +220,19 @@ public final class OptionJson {
         return value;
     }
 
+    /**
+     * Postgres {@code jsonb}'s order of object members: shorter names first, names of one length by
+     * their UTF-8 bytes (which is code point order, as String's order is for the BMP alone).
+     */
+    static final Comparator<String> JSONB_MEMBER_ORDER = (a, b) -> {
+        byte[] left = a.getBytes(StandardCharsets.UTF_8);
+        byte[] right = b.getBytes(StandardCharsets.UTF_8);
+        return left.length != right.length ? Integer.compare(left.length, right.length) : Arrays.compareUnsigned(left, right);
+    };
+
     private static JsonNode canonicalDecimal(BigDecimal number) {
-        int integerDigits = number.precision() - number.scale();
-        if (integerDigits > MAX_INTEGER_DIGITS || number.scale() > MAX_FRACTION_DIGITS) {
-            throw new ProblemException(ProblemType.UNSTORABLE_VALUE,
-                    "a number has more digits than can be stored (at most " + MAX_INTEGER_DIGITS
-                            + " before and " + MAX_FRACTION_DIGITS + " after the decimal point)");
-        }
+        // measured before anything is built from it: 1e131071 is nine bytes of input
+        checkLength(number);
         if (number.scale() <= 0) {
             return canonicalInteger(number.toBigIntegerExact());
         }
@@ -193,10 +246,27 @@ public final class OptionJson {
         if (number.bitLength() < 64) {
             return NODES.numberNode(number.longValue());
         }
-        if (number.abs().toString().length() > MAX_INTEGER_DIGITS) {
-            throw new ProblemException(ProblemType.UNSTORABLE_VALUE, "a number has more digits than can be stored");
-        }
+        checkLength(new BigDecimal(number));
         return NODES.numberNode(number);
+    }
+
+    /** Refuses a number whose canonical (plain) text would be longer than {@link #MAX_NUMBER_LENGTH}. */
+    private static void checkLength(BigDecimal number) {
+        if (plainLength(number) > MAX_NUMBER_LENGTH) {
+            throw new ProblemException(ProblemType.UNSTORABLE_VALUE,
+                    "a number is longer than can be stored (at most " + MAX_NUMBER_LENGTH + " characters written out in full)");
+        }
+    }
+
+    /**
+     * The length of {@code number}'s canonical text, from its precision and scale alone: a sign,
+     * the integer digits (at least one), and for a positive scale a point and that many digits.
+     */
+    static long plainLength(BigDecimal number) {
+        long sign = number.signum() < 0 ? 1 : 0;
+        long integerDigits = number.signum() == 0 ? 1 : Math.max(1, (long) number.precision() - number.scale());
+        long fraction = number.scale() > 0 ? 1L + number.scale() : 0;
+        return sign + integerDigits + fraction;
     }
 
     private static void checkText(String text) {

@@ -179,8 +179,9 @@ public class OptionService {
                 .map(stored -> {
                     entry.loaded(stored, flag);
                     if (caches) {
-                        // what this instance answered, later NORMAL reads here never answer older
-                        near.offer(scope.key(), new NearCache.Entry(stored, entry.document(registry)), ticket);
+                        // what this instance answered, later NORMAL reads here never answer older; the
+                        // document of what is stored, never of what this unit of work has staged
+                        near.offer(scope.key(), nearEntry(scope, stored), ticket);
                     }
                     return entry;
                 });
@@ -207,6 +208,11 @@ public class OptionService {
         Uni<NearCache.Entry> load = loadOnce(scope, started);
         if (!started[0]) {
             metrics.sharedLoad();
+            // a load joined in flight may have begun before a version this instance has since written
+            // or heard of: then this reader loads again, never answering older than what it knows
+            load = load.chain(joined -> joined.stored().version() >= near.newestKnown(key)
+                    ? Uni.createFrom().item(joined)
+                    : loadBelowNear(scope));
         }
         return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
     }
@@ -314,11 +320,16 @@ public class OptionService {
      * near cache as the fill of a read that took {@code ticket}.
      */
     private NearCache.Entry remember(Scope scope, StoredScope stored, long ticket) {
-        ScopeEntry fresh = new ScopeEntry(scope);
-        fresh.loaded(stored, ReadFlag.NORMAL);
-        NearCache.Entry entry = new NearCache.Entry(stored, fresh.document(registry));
+        NearCache.Entry entry = nearEntry(scope, stored);
         near.offerRead(scope.key(), entry, ticket);
         return entry;
+    }
+
+    /** The near-cache entry of what the scope stores: its effective document serialized once. */
+    private NearCache.Entry nearEntry(Scope scope, StoredScope stored) {
+        ScopeEntry fresh = new ScopeEntry(scope);
+        fresh.loaded(stored, ReadFlag.NORMAL);
+        return new NearCache.Entry(stored, fresh.document(registry));
     }
 
     /** The effective value of one option, empty when neither stored nor defaulted. */

@@ -1,8 +1,12 @@
 package dev.options.rest;
 
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -17,31 +21,53 @@ import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
+import dev.options.config.OptionsConfig;
 import dev.options.events.ChangeEvent;
 import dev.options.events.InvalidationFeed;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
+import dev.options.security.Access;
+import dev.options.security.Caller;
+import dev.options.security.FeedAuthorization;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The change feed: one server-sent event per committed change, from the instance's tail of the
  * Redis stream. A client that reconnects with {@code Last-Event-ID} first gets what it missed (while
- * the stream retains it), then the live events, with no gap and no duplicate: live events are held
- * back while the missed ones are read, and only those after the last one sent go out.
+ * the stream retains it), then the live events, with no gap and no duplicate.
+ *
+ * <p>Each subscriber costs a bounded amount of memory, whatever its client does: events of scopes it
+ * does not follow are dropped before anything is kept; the missed events are read a page at a time,
+ * the next page only once the client has taken the last; and at most
+ * {@code options.feed.subscriber-buffer} events wait for a client that does not read, one more ending
+ * its stream (the client resumes from the last event it got). A caller holds at most
+ * {@code options.feed.max-subscriptions-per-caller} streams at once (429 beyond).
  */
 @Path("/v1/changes")
 public class ChangesResource {
 
-    private static final int REPLAY_BATCH = 1000;
+    /** A Last-Event-ID whose time is this far ahead of the clock names no event the stream will hold. */
+    private static final long FUTURE_TOLERANCE_MILLIS = Duration.ofDays(1).toMillis();
 
     private final InvalidationFeed feed;
+    private final Duration redisTimeout;
+    private final int buffer;
+    private final int maxPerCaller;
+    private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
 
-    public ChangesResource(InvalidationFeed feed) {
+    public ChangesResource(InvalidationFeed feed, OptionsConfig config) {
         this.feed = feed;
+        this.redisTimeout = config.cache().sharedTimeout().plusSeconds(5);
+        this.buffer = config.feed().subscriberBuffer();
+        this.maxPerCaller = config.feed().maxSubscriptionsPerCaller();
     }
 
     @GET
+    @FeedAuthorization
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Stream committed changes",
             description = "Server-sent events named option-change, data {\"scope\", \"version\", \"keys\"}, id the stream id."
@@ -49,15 +75,23 @@ public class ChangesResource {
     public Multi<OutboundSseEvent> changes(
             @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "scope keys to follow, e.g. project_options:42") @QueryParam("scope") List<String> scopes,
-            @Context Sse sse) {
-        if (lastEventId != null && !ChangeEvent.isStreamId(lastEventId.trim())) {
+            @Context Sse sse,
+            @Context HttpServerRequest request) {
+        String resumeAfter = lastEventId == null ? null : lastEventId.trim();
+        if (resumeAfter != null && !ChangeEvent.isStreamId(resumeAfter)) {
             throw new ProblemException(ProblemType.INVALID_HEADER, "Last-Event-ID must be an event id such as 1732200000000-0");
+        }
+        if (resumeAfter != null && Long.compareUnsigned(ChangeEvent.millis(resumeAfter), System.currentTimeMillis() + FUTURE_TOLERANCE_MILLIS) > 0) {
+            throw new ProblemException(ProblemType.INVALID_HEADER, "Last-Event-ID names an event later than any the stream holds");
         }
         Set<String> wanted = scopes == null ? Set.of() : new HashSet<>(scopes);
         // who may follow which scopes was decided before the stream opened (Authentication#authorizeFeed)
+        String caller = Access.feedCaller().map(Caller::subject).map(subject -> "sub:" + subject)
+                .orElseGet(() -> "address:" + request.remoteAddress().hostAddress());
+        AtomicInteger held = reserve(caller);
         return Multi.createFrom()
-                .<ChangeEvent>emitter(emitter -> new Subscription(emitter, lastEventId == null ? null : lastEventId.trim()).start())
-                .filter(event -> wanted.isEmpty() || wanted.contains(event.scope().value()))
+                .<ChangeEvent>emitter(emitter -> new Subscription(emitter, wanted, resumeAfter, () -> release(caller, held)).start(),
+                        BackPressureStrategy.ERROR)
                 .map(event -> sse.newEventBuilder()
                         .id(event.id())
                         .name("option-change")
@@ -66,61 +100,187 @@ public class ChangesResource {
                         .build());
     }
 
-    /** One client's stream: missed events first, then live ones, each exactly once and in order. */
+    /** One more open stream for {@code caller}, or a 429 problem when it holds the most it may. */
+    private AtomicInteger reserve(String caller) {
+        AtomicInteger count = open.compute(caller, (k, current) -> {
+            AtomicInteger counter = current == null ? new AtomicInteger() : current;
+            counter.incrementAndGet();
+            return counter;
+        });
+        if (count.get() > maxPerCaller) {
+            release(caller, count);
+            throw new ProblemException(ProblemType.TOO_MANY_SUBSCRIPTIONS,
+                    "this caller already follows the change feed on " + maxPerCaller + " streams of this instance");
+        }
+        return count;
+    }
+
+    private void release(String caller, AtomicInteger count) {
+        open.computeIfPresent(caller, (k, current) -> current.decrementAndGet() <= 0 ? null : current);
+    }
+
+    /** How many change-feed streams are open on this instance (tests). */
+    int openStreams() {
+        return open.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
+    /**
+     * One client's stream: missed events first, then live ones, each exactly once and in order, sent
+     * only as the client asks for them. Its state is guarded by its monitor: the feed's tail, Redis
+     * answers and the client's demand arrive on different threads.
+     */
     private final class Subscription {
         private final MultiEmitter<? super ChangeEvent> emitter;
-        private final java.util.ArrayDeque<ChangeEvent> held = new java.util.ArrayDeque<>();
+        private final Set<String> wanted;
+        private final Runnable released;
+        /** Events for the client, oldest first, at most {@link #buffer}. */
+        private final ArrayDeque<ChangeEvent> pending = new ArrayDeque<>();
+        /** Live events heard while the missed ones are read, at most {@link #buffer}. */
+        private final ArrayDeque<ChangeEvent> held = new ArrayDeque<>();
+        /** The id of the last event queued for the client: nothing at or before it goes out again. */
         private String last;
+        /** Where the reading of missed events has got to (events of other scopes included). */
+        private String cursor;
         private boolean live;
+        private boolean fetching;
+        /** Live events were dropped from {@link #held}: the stream holds them, so reading goes on past them. */
+        private boolean heldOverflowed;
+        private boolean ended;
+        /** An emit is under way on this thread: a demand it causes is served by the loop that runs it. */
+        private boolean emitting;
+        private boolean drainAgain;
+        private Runnable unregister = () -> { };
 
-        Subscription(MultiEmitter<? super ChangeEvent> emitter, String lastEventId) {
+        Subscription(MultiEmitter<? super ChangeEvent> emitter, Set<String> wanted, String lastEventId, Runnable released) {
             this.emitter = emitter;
+            this.wanted = wanted;
             this.last = lastEventId;
+            this.cursor = lastEventId;
+            this.released = released;
         }
 
         void start() {
-            Runnable unregister = feed.listen(this::heard);
-            emitter.onTermination(unregister);
-            if (last == null) {
-                goLive();
-            } else {
-                replay();
+            emitter.onTermination(this::terminated);
+            emitter.onRequest(requested -> drain());
+            synchronized (this) {
+                live = cursor == null;
+                unregister = feed.listen(this::heard);
             }
+            drain();
         }
 
-        private synchronized void heard(ChangeEvent event) {
-            if (live) {
-                send(event);
-            } else {
-                held.add(event);
+        private void terminated() {
+            Runnable remove;
+            synchronized (this) {
+                ended = true;
+                pending.clear();
+                held.clear();
+                remove = unregister;
             }
+            remove.run();
+            released.run();
         }
 
-        private void replay() {
-            feed.after(last, REPLAY_BATCH).subscribe().with(events -> {
-                synchronized (this) {
-                    events.forEach(this::send);
+        private boolean follows(ChangeEvent event) {
+            return wanted.isEmpty() || wanted.contains(event.scope().value());
+        }
+
+        private void heard(ChangeEvent event) {
+            if (!follows(event)) {
+                return;
+            }
+            synchronized (this) {
+                if (ended) {
+                    return;
                 }
-                if (events.size() == REPLAY_BATCH) {
-                    replay();
+                if (live) {
+                    queue(event);
+                } else if (held.size() < buffer) {
+                    held.add(event);
                 } else {
-                    goLive();
+                    held.clear();
+                    heldOverflowed = true;
                 }
-            }, emitter::fail);
+            }
+            drain();
         }
 
-        private synchronized void goLive() {
-            live = true;
-            while (!held.isEmpty()) {
-                send(held.poll());
+        /** Queues an event for the client, unless it went out already; past the bound, ends the stream. */
+        private void queue(ChangeEvent event) {
+            if (last != null && !ChangeEvent.after(event.id(), last)) {
+                return;
+            }
+            if (pending.size() >= buffer) {
+                // the client does not keep up: it resumes from the last event it got
+                ended = true;
+                pending.clear();
+                Log.debugf("change feed subscriber ended: %d events waited for its client", buffer);
+                emitter.complete();
+                return;
+            }
+            last = event.id();
+            pending.add(event);
+        }
+
+        /** Sends what the client asked for; once it has taken everything, reads the next page of missed events. */
+        private void drain() {
+            boolean fetch;
+            synchronized (this) {
+                if (emitting) {
+                    // asked again from within an emit (the client's next request): the loop below goes on
+                    drainAgain = true;
+                    return;
+                }
+                emitting = true;
+                try {
+                    do {
+                        drainAgain = false;
+                        while (!ended && emitter.requested() > 0 && !pending.isEmpty()) {
+                            emitter.emit(pending.poll());
+                        }
+                    } while (drainAgain);
+                } finally {
+                    emitting = false;
+                }
+                fetch = !ended && !live && !fetching && pending.isEmpty();
+                fetching |= fetch;
+            }
+            if (fetch) {
+                readMissed();
             }
         }
 
-        private void send(ChangeEvent event) {
-            if (last == null || ChangeEvent.after(event.id(), last)) {
-                last = event.id();
-                emitter.emit(event);
+        private void readMissed() {
+            feed.after(cursor, buffer)
+                    .ifNoItem().after(redisTimeout).fail()
+                    .subscribe().with(this::missed, failure -> {
+                        Log.debugf("change feed replay failed: %s", failure.getMessage());
+                        emitter.fail(failure);
+                    });
+        }
+
+        private void missed(List<ChangeEvent> page) {
+            synchronized (this) {
+                fetching = false;
+                if (ended) {
+                    return;
+                }
+                for (ChangeEvent event : page) {
+                    cursor = event.id();
+                    if (follows(event)) {
+                        queue(event);
+                    }
+                }
+                if (page.size() < buffer && !heldOverflowed) {
+                    // caught up with the stream: the live events held meanwhile follow, then live ones
+                    live = true;
+                    while (!ended && !held.isEmpty()) {
+                        queue(held.poll());
+                    }
+                }
+                heldOverflowed = false;
             }
+            drain();
         }
     }
 }

@@ -269,9 +269,11 @@ public class ScopeOptionsResource {
     private Uni<Response> put(Scope scope, String key, String ifMatch, String contentType, byte[] body) {
         OptionKeys.require(key);
         requireContentType(contentType);
-        JsonNode value = service.validated(scope.kind(), key, OptionJson.parseBody(body));
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.set(key, value)))
+        // the body is parsed and checked only for a caller who may write the scope
+        return access.write(scope)
+                .map(allowed -> service.validated(scope.kind(), key, OptionJson.parseBody(body)))
+                .chain(value -> service.update(scope, precondition, (current, staging) -> staging.set(key, value)))
                 .map(view -> Documents.scope(view, false));
     }
 
@@ -284,6 +286,24 @@ public class ScopeOptionsResource {
 
     private Uni<Response> patch(Scope scope, String ifMatch, String contentType, byte[] body) {
         requireContentType(contentType);
+        IfMatch precondition = Conditional.ifMatch(ifMatch);
+        // the body is parsed and checked only for a caller who may write the scope
+        return access.write(scope).map(allowed -> patchMembers(body)).chain(members -> service.update(scope, precondition, (current, staging) -> {
+            Map<String, JsonNode> sets = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> member : members) {
+                if (member.getValue().isNull()) {
+                    staging.unset(member.getKey());
+                } else {
+                    sets.put(member.getKey(), MergePatch.apply(current.options().get(member.getKey()), member.getValue()));
+                }
+            }
+            // every failing key is reported at once, and nothing is written
+            service.validatedAll(scope.kind(), sets).forEach(staging::set);
+        })).map(view -> Documents.scope(view, false));
+    }
+
+    /** A merge patch's members, keys checked and values canonical (nulls kept: they are removals). */
+    private static List<Map.Entry<String, JsonNode>> patchMembers(byte[] body) {
         JsonNode patch = OptionJson.parseBody(body);
         if (!patch.isObject()) {
             throw new ProblemException(ProblemType.INVALID_VALUE, "a merge patch of a scope must be a JSON object of option keys");
@@ -296,19 +316,7 @@ public class ScopeOptionsResource {
             members.add(Map.entry(member.getKey(),
                     member.getValue().isNull() ? member.getValue() : OptionJson.canonical(member.getValue())));
         }
-        IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> {
-            Map<String, JsonNode> sets = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> member : members) {
-                if (member.getValue().isNull()) {
-                    staging.unset(member.getKey());
-                } else {
-                    sets.put(member.getKey(), MergePatch.apply(current.options().get(member.getKey()), member.getValue()));
-                }
-            }
-            // every failing key is reported at once, and nothing is written
-            service.validatedAll(scope.kind(), sets).forEach(staging::set);
-        })).map(view -> Documents.scope(view, false));
+        return members;
     }
 
     private Uni<Response> reset(Scope scope, String ifMatch) {

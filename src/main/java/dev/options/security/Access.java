@@ -3,6 +3,7 @@ package dev.options.security;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +22,8 @@ import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.common.vertx.ContextLocals;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -29,6 +32,8 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class Access {
+
+    private static final String FEED_CALLER = "dev.options.feed-caller";
 
     private final boolean enabled;
     private final CurrentIdentityAssociation identities;
@@ -63,14 +68,25 @@ public class Access {
         return caller().map(caller -> require(ids.stream().allMatch(id -> caller.canRead(Scope.of(kind, id)))));
     }
 
-    /** The change feed: everything for admins and readers; otherwise only scopes named and readable. */
-    public Uni<Void> feed(Collection<String> scopeKeys) {
+    /**
+     * The change feed: everything for admins and readers; otherwise only scopes named and readable.
+     * The caller allowed is kept for the request, for {@link #feedCaller}.
+     */
+    public Uni<Caller> feed(Collection<String> scopeKeys) {
         return caller().map(caller -> {
-            if (caller.canReadAll()) {
-                return null;
+            if (!caller.canReadAll()) {
+                require(!scopeKeys.isEmpty() && scopeKeys.stream().allMatch(key -> readable(caller, key)));
             }
-            return require(!scopeKeys.isEmpty() && scopeKeys.stream().allMatch(key -> readable(caller, key)));
+            if (VertxContext.isOnDuplicatedContext()) {
+                ContextLocals.put(FEED_CALLER, caller);
+            }
+            return caller;
         });
+    }
+
+    /** The caller {@link #feed} allowed in this request, if it ran (it does whenever authentication is on). */
+    public static Optional<Caller> feedCaller() {
+        return VertxContext.isOnDuplicatedContext() ? ContextLocals.get(FEED_CALLER) : Optional.empty();
     }
 
     private static boolean readable(Caller caller, String key) {
@@ -95,7 +111,7 @@ public class Access {
         }
         Set<String> groups = token.getGroups() == null ? Set.of() : token.getGroups();
         return new Caller(groups.contains(Caller.ADMIN), groups.contains(Caller.READER), userId(token.getSubject()),
-                ids(token.getClaim("organizations")), ids(token.getClaim("projects")));
+                ids(token.getClaim("organizations")), ids(token.getClaim("projects")), token.getSubject());
     }
 
     private static Long userId(String subject) {

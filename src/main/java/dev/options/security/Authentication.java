@@ -32,11 +32,13 @@ public class Authentication {
 
     /**
      * The change feed is a stream whose status is sent before its first event, so who may follow
-     * which scopes is decided here, before the resource opens it.
+     * which scopes is decided here, before the resource opens it. Bound to the resource method
+     * ({@link FeedAuthorization}), never to a spelling of its path.
      */
     @ServerRequestFilter
+    @FeedAuthorization
     public Uni<Response> authorizeFeed(ContainerRequestContext request) {
-        if (!access.enabled() || !request.getUriInfo().getPath().equals("/v1/changes")) {
+        if (!access.enabled()) {
             return Uni.createFrom().nullItem();
         }
         List<String> scopes = request.getUriInfo().getQueryParameters().get("scope");

@@ -11,13 +11,13 @@ import dev.options.scope.ScopeKind;
  * else reads and writes their own user scopes (subject = user id) and reads the organizations and
  * projects their token lists.
  */
-public record Caller(boolean admin, boolean reader, Long userId, Set<Long> organizations, Set<Long> projects) {
+public record Caller(boolean admin, boolean reader, Long userId, Set<Long> organizations, Set<Long> projects, String subject) {
 
     static final String ADMIN = "options-admin";
     static final String READER = "options-reader";
 
     /** Everyone, when authentication is off. */
-    static final Caller UNRESTRICTED = new Caller(true, true, null, Set.of(), Set.of());
+    static final Caller UNRESTRICTED = new Caller(true, true, null, Set.of(), Set.of(), null);
 
     public Caller {
         organizations = Set.copyOf(organizations);

@@ -224,22 +224,42 @@ public class OptionStore {
                 keys[j] = scope.key().value();
                 ids[j] = scope.ids().get(0);
             }
-            // the rows are read before subscribing, so that a row that cannot be read fails this
-            // kind's waiters (a callback that throws would leave them waiting, and their loads with them)
             primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
                     .invoke(() -> (loads.forRequests ? reads : background).increment())
+                    // read before subscribing: a callback that threw would leave the waiters waiting
                     .map(rows -> toStoredScopes(rows, keys.length))
                     .subscribe().with(found -> {
                         for (int j = 0; j < found.length; j++) {
-                            loads.waiters.get(positions.get(j)).complete(found[j]);
+                            found[j].answer(loads.waiters.get(positions.get(j)));
                         }
                     }, failure -> positions.forEach(position -> loads.waiters.get(position).fail(failure)));
         });
     }
 
-    /** The scopes of a {@link ScopeSql#loadMany} answer, in the order they were asked for. */
-    private static StoredScope[] toStoredScopes(RowSet<Row> rows, int count) {
+    /** One scope of a batch as it was read: its stored state, or why it could not be read. */
+    private sealed interface Loaded {
+        void answer(Waiter waiter);
+    }
+
+    private record Read(StoredScope stored) implements Loaded {
+        public void answer(Waiter waiter) {
+            waiter.complete(stored);
+        }
+    }
+
+    private record Unreadable(RuntimeException failure) implements Loaded {
+        public void answer(Waiter waiter) {
+            waiter.fail(failure);
+        }
+    }
+
+    /**
+     * The scopes of a {@link ScopeSql#loadMany} answer, in the order they were asked for; a row that
+     * cannot be read fails its own scope alone, never the others of its batch.
+     */
+    private static Loaded[] toStoredScopes(RowSet<Row> rows, int count) {
         long[] versions = new long[count];
+        RuntimeException[] failures = new RuntimeException[count];
         List<Map<String, JsonNode>> options = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             options.add(new TreeMap<>());
@@ -248,13 +268,17 @@ public class OptionStore {
             int position = (int) (row.getLong(0) - 1);
             versions[position] = row.getLong(1);
             String key = row.getString(2);
-            if (key != null) {
-                options.get(position).put(key, OptionJson.parseStored(row.getString(3)));
+            if (key != null && failures[position] == null) {
+                try {
+                    options.get(position).put(key, OptionJson.parseStored(row.getString(3)));
+                } catch (RuntimeException unreadable) {
+                    failures[position] = unreadable;
+                }
             }
         }
-        StoredScope[] scopes = new StoredScope[count];
+        Loaded[] scopes = new Loaded[count];
         for (int i = 0; i < count; i++) {
-            scopes[i] = new StoredScope(versions[i], options.get(i));
+            scopes[i] = failures[i] != null ? new Unreadable(failures[i]) : new Read(new StoredScope(versions[i], options.get(i)));
         }
         return scopes;
     }

@@ -368,4 +368,82 @@ class NearCacheTest {
         assertThat(small.document(once).version()).as("but its document is held").isEqualTo(3);
         assertThat(small.document(Scope.project(1)).version()).isEqualTo(1);
     }
+
+    /**
+     * Runs {@code first} and {@code second} on two threads released together, {@code rounds} times
+     * (or until {@code limit} passes), checking {@code after} once both are done each round.
+     */
+    private static void race(int rounds, Duration limit, java.util.function.IntConsumer setUp, java.util.function.IntConsumer first,
+            java.util.function.IntConsumer second, java.util.function.IntConsumer after) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger go = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicInteger rounds2 = new java.util.concurrent.atomic.AtomicInteger(rounds);
+        Thread helper = new Thread(() -> {
+            for (int round = 0; round < rounds2.get(); round++) {
+                while (go.get() < round) {
+                    Thread.onSpinWait();
+                }
+                second.accept(round);
+                done.set(round);
+            }
+        });
+        helper.setDaemon(true);
+        helper.start();
+        long deadline = System.nanoTime() + limit.toNanos();
+        int round = 0;
+        try {
+            for (; round < rounds && System.nanoTime() < deadline; round++) {
+                setUp.accept(round);
+                go.set(round);
+                first.accept(round);
+                while (done.get() < round) {
+                    Thread.onSpinWait();
+                }
+                after.accept(round);
+            }
+        } finally {
+            rounds2.set(round);
+            go.set(Integer.MAX_VALUE);
+            helper.join(10_000);
+        }
+    }
+
+    @Test
+    void aFillRacingAnInvalidationNeverLeavesTheOlderVersionHeld() throws Exception {
+        // user-in-project scopes live in the entries tier alone, whose compute an invalidation cannot see in progress
+        long[] tickets = new long[1];
+        NearCache.Entry[] fills = new NearCache.Entry[1];
+        race(400_000, Duration.ofSeconds(20),
+                round -> {
+                    ScopeKey key = new ScopeKey("user_options:1:project:" + (round + 1));
+                    tickets[0] = cache.ticket(key);
+                    fills[0] = entry(1);
+                },
+                round -> cache.offer(new ScopeKey("user_options:1:project:" + (round + 1)), fills[0], tickets[0]),
+                round -> cache.invalidate(new ScopeKey("user_options:1:project:" + (round + 1)), 2),
+                round -> {
+                    ScopeKey key = new ScopeKey("user_options:1:project:" + (round + 1));
+                    assertThat(cache.get(key).map(e -> e.stored().version()).orElse(2L))
+                            .as("round %d: held after an invalidation to version 2", round).isGreaterThanOrEqualTo(2L);
+                    cache.invalidate(key, Long.MAX_VALUE);
+                });
+    }
+
+    @Test
+    void aFillRacingADistrustIsNeverServedOnceTrustedAgain() throws Exception {
+        long[] tickets = new long[1];
+        race(200_000, Duration.ofSeconds(20),
+                round -> {
+                    cache.trust(true);
+                    tickets[0] = cache.ticket(new ScopeKey("user_options:2:project:" + (round + 1)));
+                },
+                round -> cache.offer(new ScopeKey("user_options:2:project:" + (round + 1)), entry(1), tickets[0]),
+                round -> cache.trust(false),
+                round -> {
+                    // the feed is back: whatever the outage flushed must stay gone
+                    cache.trust(true);
+                    assertThat(cache.get(new ScopeKey("user_options:2:project:" + (round + 1))))
+                            .as("round %d: a fill that raced a flush", round).isEmpty();
+                });
+    }
 }

@@ -62,6 +62,29 @@ class RedisOutageTest {
     InvalidationFeed feed;
 
     @Test
+    void eachOutageIsFollowedByOneReconnectAndLeavesOneTailingConnection() throws Exception {
+        Events.awaitConnected(feed);
+        long before = feed.reconnects();
+        for (int outage = 1; outage <= 3; outage++) {
+            PrivateRedis.stopServer();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (feed.connected() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(feed.connected()).as("outage %d noticed", outage).isFalse();
+            PrivateRedis.startServer();
+            Events.awaitConnected(feed);
+            assertThat(feed.connected()).as("back after outage %d", outage).isTrue();
+        }
+        // a doubled loop would have caught up again 1 + 2 + 4 times by now, and go on doubling
+        Thread.sleep(1000);
+        assertThat(feed.reconnects() - before).as("reconnects after three outages").isEqualTo(3);
+        Response clients = redis.send(Request.cmd(Command.CLIENT).arg("LIST")).await().atMost(Duration.ofSeconds(5));
+        long tails = clients.toString().lines().filter(line -> line.contains("cmd=xread")).count();
+        assertThat(tails).as("connections reading the stream:%n%s", clients).isEqualTo(1);
+    }
+
+    @Test
     void writesAndReadsGoOnWithoutRedisAndTheRelayCatchesUpWhenItIsBack() throws Exception {
         Http http = new Http(base);
         long user = Fixtures.newId();

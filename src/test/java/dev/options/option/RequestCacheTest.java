@@ -51,7 +51,8 @@ public class RequestCacheTest {
     @TestHTTPResource("/")
     URI base;
 
-    private static <T> T inUnitOfWork(Supplier<Uni<T>> work) {
+    /** Runs {@code work} as one unit of work (on a duplicated context of its own) and waits for its item. */
+    static <T> T inUnitOfWork(Supplier<Uni<T>> work) {
         try {
             return VertxContextSupport.subscribeAndAwait(work);
         } catch (RuntimeException | Error e) {

@@ -71,18 +71,18 @@ class AuthorizationMatrixTest {
 
     /** The kinds of token, each with the statuses of the endpoints below, in their order. */
     enum Token {
-        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200"),
-        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403"),
-        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200"),
-        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200"),
-        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403"),
-        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403");
+        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200 403 200"),
+        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403"),
+        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200 200 200"),
+        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403 403 403"),
+        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403");
 
         final Supplier<String> token;
         final String[] statuses;
@@ -109,7 +109,10 @@ class AuthorizationMatrixTest {
             new Endpoint("bulk organizations", "GET", "/v1/organizations/options/theme?ids=" + ORGANIZATION, null),
             new Endpoint("definitions", "GET", "/v1/definitions", null),
             new Endpoint("change feed, everything", "GET", "/v1/changes", null),
-            new Endpoint("change feed, own scope", "GET", "/v1/changes?scope=user_options:" + USER + ":user", null));
+            new Endpoint("change feed, own scope", "GET", "/v1/changes?scope=user_options:" + USER + ":user", null),
+            // the router takes a trailing slash for the same resource: authorized as the same resource
+            new Endpoint("change feed, trailing slash", "GET", "/v1/changes/", null),
+            new Endpoint("change feed, trailing slash, own scope", "GET", "/v1/changes/?scope=user_options:" + USER + ":user", null));
 
     static Stream<Arguments> matrix() {
         List<Arguments> cases = new ArrayList<>();
@@ -177,6 +180,21 @@ class AuthorizationMatrixTest {
         // and their own scope is theirs
         assertThat(status("PUT", "/v1/users/" + OTHER + "/options/secret", "\"" + SECRET + "\"", mine)).isEqualTo(200);
         assertThat(status("GET", "/v1/users/options/secret?ids=" + OTHER, null, mine)).isEqualTo(200);
+    }
+
+    @Order(2)
+    @Test
+    void noSpellingOfTheFeedsPathStreamsOtherTenantsChanges() throws Exception {
+        String mine = Tokens.user(USER);
+        String admin = Tokens.group("options-admin");
+        for (String path : List.of("/v1/changes", "/v1/changes/", "/v1/changes;x=1", "/v1//changes", "/v1/changes//",
+                "/v1/./changes", "/v1/changes/.", "/v1/%63hanges", "/v1/changes?", "/V1/changes")) {
+            int asUser = status("GET", path, null, mine);
+            assertThat(asUser).as("%s for a user's token, which may not follow everything", path).isIn(403, 404);
+            if (asUser == 404) {
+                assertThat(status("GET", path, null, admin)).as("%s maps to no resource at all", path).isEqualTo(404);
+            }
+        }
     }
 
     @Order(3)
