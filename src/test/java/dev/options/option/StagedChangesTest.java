@@ -35,19 +35,6 @@ class StagedChangesTest {
     @TestHTTPResource("/")
     URI base;
 
-    @TestHTTPResource("/")
-    URI base;
-
-    private static <T> T inUnitOfWork(Supplier<Uni<T>> work) {
-        try {
-            return VertxContextSupport.subscribeAndAwait(work);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void aLatestReadAfterStagingNeverCachesTheUncommittedContent() {
         Events.awaitConnected(feed);
