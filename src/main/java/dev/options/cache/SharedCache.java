@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.Map;
 import java.util.Optional;
 
@@ -18,6 +19,7 @@ import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -36,6 +38,9 @@ import io.vertx.mutiny.redis.client.Response;
  */
 @ApplicationScoped
 public class SharedCache {
+
+    /** Against Redis Cluster, the most GETs one read of several scopes has in flight. */
+    static final int CLUSTER_READS_IN_FLIGHT = 16;
 
     /** Sets KEYS[1] to ARGV[2] unless it holds a version at or above ARGV[1]; ARGV[3] is the TTL in ms. */
     private static final String COMPARE_AND_SET = """
@@ -133,9 +138,21 @@ public class SharedCache {
     private Uni<List<StoredScope>> read(List<String> keys) {
         Uni<List<StoredScope>> read;
         if (cluster) {
-            read = Uni.join().all(keys.stream()
-                    .map(key -> redis.send(Request.cmd(Command.GET).arg(key)).map(SharedCache::decode))
-                    .toList()).andFailFast();
+            // at most CLUSTER_READS_IN_FLIGHT at once: each GET borrows a connection, and a bulk read of
+            // a thousand scopes would otherwise fill the pool's wait queue under the writers' publishes
+            AtomicReferenceArray<StoredScope> found = new AtomicReferenceArray<>(keys.size());
+            read = Multi.createFrom().range(0, keys.size())
+                    .onItem().transformToUni(i -> redis.send(Request.cmd(Command.GET).arg(keys.get(i)))
+                            .invoke(response -> found.set(i, decode(response))))
+                    .merge(CLUSTER_READS_IN_FLIGHT)
+                    .collect().last()
+                    .map(ignored -> {
+                        List<StoredScope> inOrder = new ArrayList<>(keys.size());
+                        for (int i = 0; i < keys.size(); i++) {
+                            inOrder.add(found.get(i));
+                        }
+                        return inOrder;
+                    });
         } else {
             Request request = Request.cmd(Command.MGET);
             keys.forEach(request::arg);

@@ -135,6 +135,14 @@ public interface OptionsConfig {
         @WithDefault("1000")
         int subscriberBuffer();
 
+        /**
+         * How often the feed checks that the stream still holds every event after the one this
+         * instance read a check before; when it does not (trimmed past it, or Redis restarted empty),
+         * the near cache is flushed, since some invalidations were never heard.
+         */
+        @WithDefault("PT1S")
+        Duration gapCheck();
+
         /** Most change-feed streams one caller (token subject, or address without authentication) holds open at once. */
         @WithDefault("16")
         int maxSubscriptionsPerCaller();

@@ -45,6 +45,9 @@ public class ChangePublisher {
             long ticket) {
         if (caches) {
             near.offer(scope.key(), new NearCache.Entry(after, document), ticket);
+        } else {
+            // heard at once, caches or not: a NORMAL read here never takes an older version from a replica
+            near.invalidate(scope.key(), after.version());
         }
         if (!feed.connected()) {
             // Redis is down (the feed's tail lost it): no waiting for its timeout on the request path

@@ -57,6 +57,10 @@ public class InvalidationFeed {
     /** The current connection attempt's number: see {@link #connect}. */
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    /** The tail's position at the previous gap check. */
+    private volatile String checkedPosition;
+    private volatile boolean checking;
     private volatile String lastId;
 
     public InvalidationFeed(Redis redis, Vertx vertx, NearCache near, OptionsConfig config, MeterRegistry meters) {
@@ -75,6 +79,58 @@ public class InvalidationFeed {
     void start(@Observes StartupEvent event) {
         running = true;
         connect();
+        vertx.setPeriodic(Math.max(10, config.feed().gapCheck().toMillis()), id -> checkForGap());
+    }
+
+    /**
+     * Events this instance never read may be gone: the stream was trimmed past the position the
+     * tail had at the previous check (more than the stream's length appended in between, or a
+     * failover that lost entries), or Redis came back empty. The oldest entry the stream holds then
+     * follows that position; the near cache, which may hold versions whose invalidations were lost,
+     * is flushed.
+     */
+    private void checkForGap() {
+        String position = connected ? lastId : null;
+        String previous = checkedPosition;
+        checkedPosition = position;
+        if (position == null || previous == null || previous.equals("0-0") || checking) {
+            return;
+        }
+        checking = true;
+        redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(stream))
+                .ifNoItem().after(config.cache().sharedTimeout()).fail()
+                .onTermination().invoke(() -> checking = false)
+                .subscribe().with(info -> {
+                    String oldest = firstEntryId(info);
+                    if (connected && oldest != null && ChangeEvent.after(oldest, previous)) {
+                        gaps.incrementAndGet();
+                        Log.warnf("the change stream no longer holds events after %s (its oldest is %s): near cache flushed",
+                                previous, oldest);
+                        near.trust(false);
+                        near.trust(connected);
+                    }
+                }, failure -> Log.debugf("change stream check failed: %s", failure.getMessage()));
+    }
+
+    /** The id of the first entry in an XINFO STREAM answer (a map in RESP3, name-value pairs in RESP2). */
+    private static String firstEntryId(Response info) {
+        Response first = null;
+        try {
+            first = info.get("first-entry");
+        } catch (RuntimeException notAMap) {
+            for (int i = 0; i + 1 < info.size(); i += 2) {
+                Response name = info.get(i);
+                if (name != null && "first-entry".equals(name.toString())) {
+                    first = info.get(i + 1);
+                }
+            }
+        }
+        return first == null || first.size() == 0 ? null : first.get(0).toString();
+    }
+
+    /** How many times the feed found events it never read gone from the stream. */
+    public long gaps() {
+        return gaps.get();
     }
 
     void stop(@Observes ShutdownEvent event) {

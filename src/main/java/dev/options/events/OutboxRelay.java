@@ -60,6 +60,8 @@ public class OutboxRelay {
     private final AtomicBoolean reconnected = new AtomicBoolean();
     private final InvalidationFeed feed;
     private volatile long timer = -1;
+    /** When the feed last reconnected: the rows written before it are the ones left for the relay. */
+    private volatile long reconnectedNanos;
 
     public OutboxRelay(OptionStore store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
             Vertx vertx, MeterRegistry meters, InvalidationFeed feed) {
@@ -77,6 +79,7 @@ public class OutboxRelay {
     void start(@Observes StartupEvent event) {
         timer = vertx.setPeriodic(config.outbox().relayInterval().toMillis(), id -> runOnce());
         feed.whenReconnected(() -> {
+            reconnectedNanos = System.nanoTime();
             reconnected.set(true);
             runOnce();
         });
@@ -99,9 +102,12 @@ public class OutboxRelay {
         }
         // the rows written while the feed was away were left for this relay by their writers, the
         // newest too: none of them is waiting for its writer to publish it, so none need wait for
-        // relay-after (a row a writer is publishing just now may go twice, and events are idempotent)
+        // relay-after (a row a writer is publishing just now may go twice, and events are idempotent);
+        // rows written since the reconnect are their writers' to publish, so under any load the runs
+        // that follow a reconnect end once the rows of before it are gone
         boolean all = reconnected.getAndSet(false);
-        OptionStore.inBackground(vertx.getDelegate(), () -> relay(all)
+        double after = all ? Math.max(0, (System.nanoTime() - reconnectedNanos) / 1e9) : config.outbox().relayAfter().toMillis() / 1000.0;
+        OptionStore.inBackground(vertx.getDelegate(), () -> relay(after)
                 .subscribe().with(
                         published -> {
                             if (all && published >= config.outbox().relayBatch()) {
@@ -124,13 +130,11 @@ public class OutboxRelay {
     }
 
     /**
-     * Publishes what is due (every row, however recent, when {@code all}); answers how many changes
-     * it published. The claimed rows are published several scopes at once (each row: the scope as
+     * Publishes the rows older than {@code after} seconds; answers how many changes it published. The claimed rows are published several scopes at once (each row: the scope as
      * Postgres holds it now, Redis repaired, the event appended), and those published are deleted in
      * one statement, in the claim's transaction; a row whose publishing failed stays for the next run.
      */
-    Uni<Integer> relay(boolean all) {
-        double after = all ? 0 : config.outbox().relayAfter().toMillis() / 1000.0;
+    Uni<Integer> relay(double after) {
         return primary.withTransaction(connection -> connection.preparedQuery(CLAIM)
                         // what this instance published itself is only waiting for its sweeper
                         .execute(Tuple.of(after, config.outbox().relayBatch(), sweeper.undeleted()))
@@ -179,15 +183,24 @@ public class OutboxRelay {
         return chain.replaceWith(published);
     }
 
-    /** Publishes one claimed row; answers its id, or -1 when it could not be published now. */
+    /**
+     * Publishes one claimed row; answers its id, or -1 when it could not be published now. A row
+     * that cannot be read (a scope key or keys no writer of this service makes) fails alone: it
+     * stays, and the others of its batch go on.
+     */
     private Uni<Long> publish(Row row) {
         long id = row.getLong(0);
-        Scope scope = Scope.parse(new ScopeKey(row.getString(1)));
-        TreeSet<String> keys = new TreeSet<>();
-        OptionJson.parseStored(row.getString(3)).forEach(key -> keys.add(key.asText()));
-        return store.loadDirect(scope)
-                .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys))
+        return Uni.createFrom().deferred(() -> {
+                    Scope scope = Scope.parse(new ScopeKey(row.getString(1)));
+                    TreeSet<String> keys = new TreeSet<>();
+                    OptionJson.parseStored(row.getString(3)).forEach(key -> keys.add(key.asText()));
+                    return store.loadDirect(scope)
+                            .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys));
+                })
                 .replaceWith(id)
-                .onFailure().recoverWithItem(-1L);
+                .onFailure().recoverWithItem(failure -> {
+                    Log.debugf("outbox row %d not published: %s", id, failure.getMessage());
+                    return -1L;
+                });
     }
 }

@@ -14,8 +14,9 @@ final class DatabaseFailures {
 
     /**
      * Whether {@code failure} means Postgres is unreachable or not accepting work right now (refused
-     * or lost connections, shutdown, too many connections, a pool that could not get one in time): a
-     * retry later may succeed, so the answer is 503.
+     * or lost connections, shutdown, too many connections, a pool that could not get one in time, a
+     * lock or statement that ran out of its time, a transaction ended for idling): a retry later may
+     * succeed, so the answer is 503.
      */
     static boolean unavailable(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -26,7 +27,8 @@ final class DatabaseFailures {
             }
             if (cause instanceof PgException pg && pg.getSqlState() != null) {
                 String state = pg.getSqlState();
-                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
+                        || state.equals("55P03") || state.equals("57014") || state.equals("25P03")) {
                     return true;
                 }
             }
