@@ -15,9 +15,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.config.OptionsConfig;
-import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
+import dev.options.value.OptionJson;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -40,7 +40,7 @@ import io.vertx.mutiny.redis.client.Response;
 public class SharedCache {
 
     /** Against Redis Cluster, the most GETs one read of several scopes has in flight. */
-    static final int CLUSTER_READS_IN_FLIGHT = 16;
+    static final int CLUSTER_READS_IN_FLIGHT = 64;
 
     /** Sets KEYS[1] to ARGV[2] unless it holds a version at or above ARGV[1]; ARGV[3] is the TTL in ms. */
     private static final String COMPARE_AND_SET = """
@@ -185,7 +185,10 @@ public class SharedCache {
                     }
                     return held;
                 })
-                .onFailure().recoverWithItem(failure -> Map.of());
+                .onFailure().recoverWithItem(failure -> {
+                    Log.debugf("shared cache read of %d scopes failed: %s", keys.size(), failure.toString());
+                    return Map.of();
+                });
     }
 
     /**

@@ -4,8 +4,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKey;
+import dev.options.value.OptionJson;
 
 /**
  * One committed change of one scope: the scope's new version and the keys it changed. {@code id} is

@@ -13,8 +13,8 @@ import jakarta.enterprise.event.Observes;
 
 import dev.options.cache.NearCache;
 import dev.options.config.OptionsConfig;
-import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKey;
+import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -135,7 +135,10 @@ public class InvalidationFeed {
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
+        // the attempt ends here: its read failing as the connection closes declares nothing lost
+        generation.incrementAndGet();
         RedisConnection open = connection;
+        connection = null;
         if (open != null) {
             forceClose(open);
         }

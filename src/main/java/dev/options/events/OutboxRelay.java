@@ -13,10 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import dev.options.config.OptionsConfig;
-import dev.options.option.OptionJson;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.OptionStore;
+import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;

@@ -5,6 +5,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.options.value.OptionJson;
+
 
 /** JSON Merge Patch (RFC 7396) applied to one option value. */
 public final class MergePatch {

@@ -14,6 +14,7 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.store.Changes;
 import dev.options.store.StoredScope;
+import dev.options.value.OptionJson;
 
 /**
  * One scope in one unit of work (MediaWiki's cache entry, per scope): the originals as stored, with

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.scope.Scope;
+import dev.options.value.OptionJson;
 
 /**
  * A scope as one unit of work sees it: the version read or written, and the options sorted by key,

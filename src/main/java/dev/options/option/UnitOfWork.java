@@ -9,17 +9,17 @@ import java.util.function.Supplier;
 
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
+import dev.options.store.Statements;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The request-local cache: every scope one unit of work (one HTTP request) has read or staged, by
  * scope key. It lives on the request's Vert.x duplicated context and dies with it, so nothing in it is
- * ever visible to another request; see {@link dev.options.cache.RequestCache}.
+ * ever visible to another request; see {@link dev.options.option.RequestCache}.
  */
 public final class UnitOfWork {
 
     private final Map<ScopeKey, ScopeEntry> entries = new HashMap<>();
-    private int statements;
     private boolean inTransaction;
     private final List<Supplier<Uni<Void>>> afterCommit = new ArrayList<>();
 
@@ -32,13 +32,9 @@ public final class UnitOfWork {
         return Optional.ofNullable(entries.get(scope.key()));
     }
 
-    /** SQL statements this unit of work has sent to Postgres. */
+    /** SQL statements this unit of work (its request) has sent to Postgres. */
     public int statements() {
-        return statements;
-    }
-
-    public void countStatement() {
-        statements++;
+        return Statements.counted();
     }
 
     boolean inTransaction() {

@@ -15,8 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKind;
+import dev.options.value.OptionJson;
 
 /**
  * What the registry says about one key, or about every key that starts with a prefix

@@ -25,10 +25,10 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-import dev.options.option.OptionJson;
-import dev.options.option.OptionKeys;
 import dev.options.problem.ProblemException;
 import dev.options.scope.ScopeKind;
+import dev.options.value.OptionJson;
+import dev.options.value.OptionKeys;
 
 /**
  * Reads a registry file (YAML) into definitions and checks that it is consistent: known fields only,

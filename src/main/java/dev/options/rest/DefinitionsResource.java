@@ -13,11 +13,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.options.config.OptionsConfig;
-import dev.options.option.OptionJson;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.Definition;
 import dev.options.registry.OptionRegistry;
+import dev.options.value.OptionJson;
 
 /** The registry as JSON, so that a client can build a settings page from it. */
 @Path("/v1/definitions")

@@ -9,9 +9,9 @@ import jakarta.ws.rs.core.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.options.option.OptionJson;
 import dev.options.option.OptionService;
 import dev.options.option.ScopeView;
+import dev.options.value.OptionJson;
 
 /** The service's JSON answers, serialized by hand so that numbers keep their exact text. */
 final class Documents {

@@ -4,8 +4,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.options.option.OptionJson;
 import dev.options.problem.ProblemType;
+import dev.options.value.OptionJson;
 
 /** The one error shape: RFC 9457 problem details, {@code application/problem+json}. */
 final class Problems {

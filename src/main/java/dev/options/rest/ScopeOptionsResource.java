@@ -29,14 +29,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.option.IfMatch;
 import dev.options.option.MergePatch;
-import dev.options.option.OptionJson;
-import dev.options.option.OptionKeys;
 import dev.options.option.OptionService;
 import dev.options.option.ReadFlag;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.Scope;
 import dev.options.security.Access;
+import dev.options.value.OptionJson;
+import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /**

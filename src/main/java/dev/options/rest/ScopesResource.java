@@ -15,12 +15,12 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 import dev.options.config.OptionsConfig;
-import dev.options.option.OptionKeys;
 import dev.options.option.OptionService;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.ScopeKind;
 import dev.options.security.Access;
+import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /** The bulk reads: one key across many scopes of one kind. */

@@ -12,10 +12,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.options.cache.RequestCache;
-import dev.options.option.OptionJson;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
+import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Counter;
 import io.quarkus.arc.InjectableInstance;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
@@ -157,7 +156,7 @@ public class OptionStore {
             }
             boolean background = inBackground();
             if (!background) {
-                RequestCache.countStatement();
+                Statements.count();
             }
             ContextInternal caller = (ContextInternal) context;
             ContextInternal loop = caller.unwrap();
@@ -436,6 +435,6 @@ public class OptionStore {
             return;
         }
         counter.increment();
-        RequestCache.countStatement();
+        Statements.count();
     }
 }

@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import dev.options.Database;
 import dev.options.Fixtures;
 import dev.options.Http;
-import dev.options.cache.RequestCache;
+import dev.options.option.RequestCache;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import io.quarkus.test.common.http.TestHTTPResource;

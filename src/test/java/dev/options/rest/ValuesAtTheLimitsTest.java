@@ -16,9 +16,9 @@ import dev.options.Fixtures;
 import dev.options.Http;
 import dev.options.cache.SharedCache;
 import dev.options.events.InvalidationFeed;
-import dev.options.option.OptionJson;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
+import dev.options.value.OptionJson;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 

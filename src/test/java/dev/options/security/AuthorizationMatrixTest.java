@@ -176,6 +176,9 @@ class AuthorizationMatrixTest {
             assertThat(status("GET", path, null, mine)).as(path).isEqualTo(403);
         }
         assertThat(status("PUT", "/v1/users/" + USER + "/options/secret", "\"taken\"", mine)).isEqualTo(403);
+        // the body of a caller who may not write is never parsed: refused, whatever it holds
+        assertThat(status("PUT", "/v1/users/" + USER + "/options/secret", "1e131071", mine)).isEqualTo(403);
+        assertThat(status("PATCH", "/v1/users/" + USER + "/options", "{\"a\": 1e131071, \"b\": tru", mine)).isEqualTo(403);
         assertThat(status("DELETE", "/v1/users/" + USER + "/options", null, mine)).isEqualTo(403);
         // and their own scope is theirs
         assertThat(status("PUT", "/v1/users/" + OTHER + "/options/secret", "\"" + SECRET + "\"", mine)).isEqualTo(200);

@@ -1,4 +1,4 @@
-package dev.options.option;
+package dev.options.value;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.options.option;
+package dev.options.value;
 
 import java.util.regex.Pattern;
 

@@ -1,8 +1,6 @@
-package dev.options.cache;
+package dev.options.option;
 
-import dev.options.option.UnitOfWork;
 import io.smallrye.common.vertx.ContextLocals;
-import io.smallrye.common.vertx.VertxContext;
 
 /**
  * Where the request-local cache lives: the current Vert.x duplicated context, which Quarkus creates
@@ -28,12 +26,5 @@ public final class RequestCache {
             ContextLocals.put(KEY, created);
             return created;
         });
-    }
-
-    /** Counts one SQL statement against the current unit of work, if there is one. */
-    public static void countStatement() {
-        if (VertxContext.isOnDuplicatedContext()) {
-            unitOfWork().countStatement();
-        }
     }
 }
