@@ -1,5 +1,6 @@
 package dev.options.events;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ public class OutboxRelay {
         // rows written since the reconnect are their writers' to publish, so under any load the runs
         // that follow a reconnect end once the rows of before it are gone
         boolean all = reconnected.getAndSet(false);
-        double after = all ? Math.max(0, (System.nanoTime() - reconnectedNanos) / 1e9) : config.outbox().relayAfter().toMillis() / 1000.0;
+        double after = claimAge(all, reconnectedNanos, System.nanoTime(), config.outbox().relayAfter());
         OptionStore.inBackground(vertx.getDelegate(), () -> relay(after)
                 .subscribe().with(
                         published -> {
@@ -120,6 +121,14 @@ public class OutboxRelay {
                             Log.debugf("outbox relay run failed: %s", failure.getMessage());
                             finished();
                         }));
+    }
+
+    /**
+     * How old, in seconds, the rows a run claims must be: right after a reconnect, as old as the
+     * reconnect (every row written before it, however young then); otherwise {@code relayAfter}.
+     */
+    static double claimAge(boolean afterReconnect, long reconnectedNanos, long nowNanos, Duration relayAfter) {
+        return afterReconnect ? Math.max(0, (nowNanos - reconnectedNanos) / 1e9) : relayAfter.toMillis() / 1000.0;
     }
 
     private void finished() {

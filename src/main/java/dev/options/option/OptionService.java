@@ -26,7 +26,6 @@ import dev.options.cache.NearCache;
 import dev.options.cache.SharedCache;
 import dev.options.config.OptionsConfig;
 import dev.options.events.ChangePublisher;
-import dev.options.option.RequestCache;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.OptionRegistry;

@@ -61,6 +61,36 @@ class RedisOutageTest {
     @Inject
     InvalidationFeed feed;
 
+    @Inject
+    OutboxRelay relay;
+
+    @Test
+    void afterAReconnectTheRelayTakesTheRowsFromBeforeItAndLeavesYoungerOnesToTheirWriters() throws Exception {
+        long reconnected = System.nanoTime() - Duration.ofSeconds(5).toNanos();
+        assertThat(OutboxRelay.claimAge(true, reconnected, System.nanoTime(), Duration.ofSeconds(30)))
+                .as("right after a reconnect: rows as old as it").isBetween(5.0, 6.0);
+        assertThat(OutboxRelay.claimAge(false, reconnected, System.nanoTime(), Duration.ofSeconds(30))).isEqualTo(30.0);
+
+        // two scopes with one unpublished change each: one from before the reconnect, one just now
+        long before = Fixtures.newId();
+        long since = Fixtures.newId();
+        for (long project : new long[] { before, since }) {
+            Database.execute("INSERT INTO option_scopes (scope_key, version) VALUES (?, 1)", "project_options:" + project);
+            Database.execute("INSERT INTO project_options (project_id, key, value) VALUES (?, 'a', '1'::jsonb)", project);
+        }
+        Database.execute("INSERT INTO option_outbox (scope_key, version, keys, created_at) VALUES (?, 1, '[\"a\"]', now() - interval '10 seconds')",
+                "project_options:" + before);
+        Database.execute("INSERT INTO option_outbox (scope_key, version, keys) VALUES (?, 1, '[\"a\"]')", "project_options:" + since);
+        try {
+            relay.relay(OutboxRelay.claimAge(true, reconnected, System.nanoTime(), Duration.ofSeconds(30)))
+                    .await().atMost(Duration.ofSeconds(10));
+            assertThat(Database.outboxRows("project_options:" + before)).as("the row from before the reconnect").isZero();
+            assertThat(Database.outboxRows("project_options:" + since)).as("the row written since, its writer's").isEqualTo(1);
+        } finally {
+            Database.execute("DELETE FROM option_outbox WHERE scope_key = ?", "project_options:" + since);
+        }
+    }
+
     @Test
     void eachOutageIsFollowedByOneReconnectAndLeavesOneTailingConnection() throws Exception {
         Events.awaitConnected(feed);
