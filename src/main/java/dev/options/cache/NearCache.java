@@ -3,6 +3,7 @@ package dev.options.cache;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -73,7 +74,7 @@ public class NearCache {
     private final long refreshWithinNanos;
     private volatile boolean trusted;
     /** How many times the cache was distrusted (and flushed): an offer that saw it change meanwhile keeps nothing. */
-    private volatile long distrusts;
+    private final AtomicLong distrusts = new AtomicLong();
 
     @Inject
     public NearCache(OptionsConfig config, MeterRegistry meters) {
@@ -201,6 +202,20 @@ public class NearCache {
                     return FORGOTTEN;
                 }
                 return scopes[slot] == scope ? versions[slot] : 0;
+            }
+        }
+
+        /**
+         * Every ticket taken so far stops holding: each slot counts one more holder, under its lock,
+         * so a load that began before now is refused when it offers (the versions heard of stay).
+         */
+        void forgetTickets() {
+            for (int stripe = 0; stripe < STRIPES; stripe++) {
+                synchronized (locks[stripe]) {
+                    for (int slot = stripe; slot < holders.length; slot += STRIPES) {
+                        holders[slot]++;
+                    }
+                }
             }
         }
 
@@ -424,7 +439,7 @@ public class NearCache {
      * having forgotten the scope since: then it is refused).
      */
     public void offer(ScopeKey key, Entry entry, long ticket) {
-        long distrustsBefore = distrusts;
+        long distrustsBefore = distrusts.get();
         long admitted = newest.admit(key, entry.version(), ticket);
         if (admitted < 0) {
             refused(key, entry);
@@ -446,11 +461,15 @@ public class NearCache {
             }
             return newest.since(k, admitted) > entry.version() ? current : entry;
         });
-        if (kept == entry && (newest.since(key, admitted) > entry.version() || !trusted || distrusts != distrustsBefore)) {
+        if (kept == entry && (newest.since(key, admitted) > entry.version() || !trusted || distrusts.get() != distrustsBefore)) {
             // an invalidation raises the version heard of, then looks for an entry; this lands the entry,
             // then looks at the version heard of: one of the two sees the other, whatever their order
             // (and a flush, which distrust begins with, is looked for the same way)
             entries.asMap().remove(key, entry);
+            Scope scope = documentScope(key);
+            if (scope != null) {
+                documents.invalidate(documentKind(scope), documentId(scope), entry.version() + 1);
+            }
         }
     }
 
@@ -527,7 +546,9 @@ public class NearCache {
     public void trust(boolean connected) {
         if (!connected) {
             trusted = false;
-            distrusts++;
+            distrusts.incrementAndGet();
+            // a load begun before this may hold what a lost invalidation would have taken away
+            newest.forgetTickets();
             entries.invalidateAll();
             documents.clear();
         } else {

@@ -39,8 +39,12 @@ import io.vertx.mutiny.redis.client.Response;
 @ApplicationScoped
 public class SharedCache {
 
-    /** Against Redis Cluster, the most GETs one read of several scopes has in flight. */
-    static final int CLUSTER_READS_IN_FLIGHT = 64;
+    /**
+     * Against Redis Cluster, the most GETs one read of several scopes has in flight: half the pool
+     * at most, so that reads of many scopes never take every connection (each send holds one, and
+     * sends waiting on each other's connections would stall), and no more than 16.
+     */
+    private final int clusterReadsInFlight;
 
     /** Sets KEYS[1] to ARGV[2] unless it holds a version at or above ARGV[1]; ARGV[3] is the TTL in ms. */
     private static final String COMPARE_AND_SET = """
@@ -61,7 +65,9 @@ public class SharedCache {
     private final boolean cluster;
 
     public SharedCache(Redis redis, OptionsConfig config,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
+            @ConfigProperty(name = "quarkus.redis.max-pool-size", defaultValue = "6") int poolSize) {
+        this.clusterReadsInFlight = Math.max(1, Math.min(16, poolSize / 2));
         this.redis = redis;
         this.cluster = "cluster".equalsIgnoreCase(clientType);
         this.prefix = config.cache().sharedPrefix();
@@ -138,13 +144,13 @@ public class SharedCache {
     private Uni<List<StoredScope>> read(List<String> keys) {
         Uni<List<StoredScope>> read;
         if (cluster) {
-            // at most CLUSTER_READS_IN_FLIGHT at once: each GET borrows a connection, and a bulk read of
-            // a thousand scopes would otherwise fill the pool's wait queue under the writers' publishes
+            // a bounded number at once: each GET borrows a connection, and a bulk read of a thousand
+            // scopes would otherwise fill the pool's wait queue under the writers' publishes
             AtomicReferenceArray<StoredScope> found = new AtomicReferenceArray<>(keys.size());
             read = Multi.createFrom().range(0, keys.size())
                     .onItem().transformToUni(i -> redis.send(Request.cmd(Command.GET).arg(keys.get(i)))
                             .invoke(response -> found.set(i, decode(response))))
-                    .merge(CLUSTER_READS_IN_FLIGHT)
+                    .merge(clusterReadsInFlight)
                     .collect().last()
                     .map(ignored -> {
                         List<StoredScope> inOrder = new ArrayList<>(keys.size());

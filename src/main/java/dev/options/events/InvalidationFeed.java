@@ -61,6 +61,7 @@ public class InvalidationFeed {
     /** The tail's position at the previous gap check. */
     private volatile String checkedPosition;
     private volatile boolean checking;
+    private volatile long gapTimer = -1;
     private volatile String lastId;
 
     public InvalidationFeed(Redis redis, Vertx vertx, NearCache near, OptionsConfig config, MeterRegistry meters) {
@@ -79,7 +80,7 @@ public class InvalidationFeed {
     void start(@Observes StartupEvent event) {
         running = true;
         connect();
-        vertx.setPeriodic(Math.max(10, config.feed().gapCheck().toMillis()), id -> checkForGap());
+        gapTimer = vertx.setPeriodic(Math.max(10, config.feed().gapCheck().toMillis()), id -> checkForGap());
     }
 
     /**
@@ -135,6 +136,8 @@ public class InvalidationFeed {
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
+        connected = false;
+        vertx.cancelTimer(gapTimer);
         // the attempt ends here: its read failing as the connection closes declares nothing lost
         generation.incrementAndGet();
         RedisConnection open = connection;
@@ -165,10 +168,18 @@ public class InvalidationFeed {
                 .arg("keys").arg(OptionJson.text(keys));
     }
 
-    /** The events after stream id {@code after}, oldest first, at most {@code count}. */
-    public Uni<List<ChangeEvent>> after(String after, int count) {
+    /** The entries after stream id {@code after}, oldest first, at most {@code count}. */
+    public Uni<Page> after(String after, int count) {
         return redis.send(Request.cmd(Command.XRANGE).arg(stream).arg("(" + after).arg("+").arg("COUNT").arg(count))
-                .map(InvalidationFeed::events);
+                .map(InvalidationFeed::page);
+    }
+
+    /**
+     * Stream entries as read: the change events among them, how many entries there were, and the id
+     * of the last, so that a reader moves past entries that are not events it can read (written by
+     * something else, or malformed) instead of stopping at them.
+     */
+    public record Page(List<ChangeEvent> events, int entries, String lastId) {
     }
 
     /** Registers a listener for every event this instance hears from now on; the returned action removes it. */
@@ -207,8 +218,8 @@ public class InvalidationFeed {
                             ? Uni.createFrom().item(lastId)
                             : opened.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
                                     .map(response -> {
-                                        List<ChangeEvent> newest = events(response);
-                                        return newest.isEmpty() ? "0-0" : newest.get(0).id();
+                                        String newest = page(response).lastId();
+                                        return newest == null ? "0-0" : newest;
                                     });
                 })
                 .subscribe().with(start -> {
@@ -226,12 +237,12 @@ public class InvalidationFeed {
     /** Reads what was appended since the last id without blocking, then trusts the near cache and tails. */
     private void catchUp(long attempt) {
         send(Request.cmd(Command.XREAD).arg("COUNT").arg(1000).arg("STREAMS").arg(stream).arg(lastId), Duration.ofSeconds(5))
-                .subscribe().with(events -> {
+                .subscribe().with(page -> {
                     if (!current(attempt)) {
                         return;
                     }
-                    deliver(events);
-                    if (events.size() == 1000) {
+                    deliver(page);
+                    if (page.entries() == 1000) {
                         catchUp(attempt);
                         return;
                     }
@@ -261,16 +272,16 @@ public class InvalidationFeed {
         send(Request.cmd(Command.XREAD).arg("BLOCK").arg(block.toMillis()).arg("COUNT").arg(1000)
                         .arg("STREAMS").arg(stream).arg(lastId),
                 block.plusSeconds(5))
-                .subscribe().with(events -> {
+                .subscribe().with(page -> {
                     if (!current(attempt)) {
                         return;
                     }
-                    deliver(events);
+                    deliver(page);
                     tail(attempt);
                 }, failure -> lost(attempt, failure));
     }
 
-    private Uni<List<ChangeEvent>> send(Request request, Duration timeout) {
+    private Uni<Page> send(Request request, Duration timeout) {
         RedisConnection open = connection;
         if (open == null) {
             return Uni.createFrom().failure(new IllegalStateException("feed not connected"));
@@ -279,15 +290,15 @@ public class InvalidationFeed {
                 .ifNoItem().after(timeout).fail()
                 .map(response -> {
                     if (response == null) {
-                        return List.<ChangeEvent>of();
+                        return new Page(List.of(), 0, null);
                     }
                     // XREAD: [[stream, [[id, [field, value, ...]], ...]]]
-                    return events(response.get(0).get(1));
+                    return page(response.get(0).get(1));
                 });
     }
 
-    private void deliver(List<ChangeEvent> events) {
-        for (ChangeEvent event : events) {
+    private void deliver(Page page) {
+        for (ChangeEvent event : page.events()) {
             near.invalidate(event.scope(), event.version());
             lastId = event.id();
             lagMillis.set(Math.max(0, System.currentTimeMillis() - Long.parseLong(event.id().substring(0, event.id().indexOf('-')))));
@@ -298,6 +309,10 @@ public class InvalidationFeed {
                     Log.warnf("change listener failed: %s", e.getMessage());
                 }
             }
+        }
+        if (page.lastId() != null) {
+            // past entries that are no events too, which would otherwise be read again and again
+            lastId = page.lastId();
         }
     }
 
@@ -349,33 +364,51 @@ public class InvalidationFeed {
 
     /** Events of an XRANGE-shaped response: [[id, [field, value, ...]], ...]. */
     public static List<ChangeEvent> events(Response entries) {
+        return page(entries).events();
+    }
+
+    /** The entries of an XRANGE-shaped response; one that is no readable change event is skipped, and counted. */
+    public static Page page(Response entries) {
         List<ChangeEvent> events = new ArrayList<>();
         if (entries == null) {
-            return events;
+            return new Page(events, 0, null);
         }
+        String last = null;
         for (int i = 0; i < entries.size(); i++) {
             Response entry = entries.get(i);
-            String id = entry.get(0).toString();
-            Response fields = entry.get(1);
-            String scope = null;
-            long version = 0;
-            List<String> keys = List.of();
-            for (int f = 0; f + 1 < fields.size(); f += 2) {
-                String name = fields.get(f).toString();
-                String value = fields.get(f + 1).toString();
-                switch (name) {
-                    case "scope" -> scope = value;
-                    case "version" -> version = Long.parseLong(value);
-                    case "keys" -> keys = keysOf(value);
-                    default -> {
-                    }
+            last = entry.get(0).toString();
+            try {
+                ChangeEvent event = event(last, entry.get(1));
+                if (event != null) {
+                    events.add(event);
                 }
-            }
-            if (scope != null) {
-                events.add(new ChangeEvent(id, new ScopeKey(scope), version, keys));
+            } catch (RuntimeException unreadable) {
+                UNREADABLE.incrementAndGet();
+                Log.debugf("stream entry %s is no readable change event: %s", last, unreadable.getMessage());
             }
         }
-        return events;
+        return new Page(events, entries.size(), last);
+    }
+
+    /** Stream entries skipped because they were no readable change event, since startup. */
+    static final AtomicLong UNREADABLE = new AtomicLong();
+
+    private static ChangeEvent event(String id, Response fields) {
+        String scope = null;
+        long version = 0;
+        List<String> keys = List.of();
+        for (int f = 0; f + 1 < fields.size(); f += 2) {
+            String name = fields.get(f).toString();
+            String value = fields.get(f + 1).toString();
+            switch (name) {
+                case "scope" -> scope = value;
+                case "version" -> version = Long.parseLong(value);
+                case "keys" -> keys = keysOf(value);
+                default -> {
+                }
+            }
+        }
+        return scope == null ? null : new ChangeEvent(id, new ScopeKey(scope), version, keys);
     }
 
     private static List<String> keysOf(String json) {

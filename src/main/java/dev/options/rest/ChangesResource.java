@@ -102,13 +102,18 @@ public class ChangesResource {
 
     /** One more open stream for {@code caller}, or a 429 problem when it holds the most it may. */
     private AtomicInteger reserve(String caller) {
+        boolean[] full = { false };
         AtomicInteger count = open.compute(caller, (k, current) -> {
             AtomicInteger counter = current == null ? new AtomicInteger() : current;
-            counter.incrementAndGet();
+            // decided under the map's lock for this caller: two streams asked at the limit get one 429, not two
+            if (counter.get() >= maxPerCaller) {
+                full[0] = true;
+            } else {
+                counter.incrementAndGet();
+            }
             return counter;
         });
-        if (count.get() > maxPerCaller) {
-            release(caller, count);
+        if (full[0]) {
             throw new ProblemException(ProblemType.TOO_MANY_SUBSCRIPTIONS,
                     "this caller already follows the change feed on " + maxPerCaller + " streams of this instance");
         }
@@ -194,7 +199,7 @@ public class ChangesResource {
                     return;
                 }
                 if (live) {
-                    queue(event);
+                    queue(event, true);
                 } else if (held.size() < buffer) {
                     held.add(event);
                 } else {
@@ -205,12 +210,15 @@ public class ChangesResource {
             drain();
         }
 
-        /** Queues an event for the client, unless it went out already; past the bound, ends the stream. */
-        private void queue(ChangeEvent event) {
-            if (last != null && !ChangeEvent.after(event.id(), last)) {
+        /**
+         * Queues an event for the client, unless it went out already; past the bound (when
+         * {@code bounded}), ends the stream.
+         */
+        private void queue(ChangeEvent event, boolean bounded) {
+            if (ended || (last != null && !ChangeEvent.after(event.id(), last))) {
                 return;
             }
-            if (pending.size() >= buffer) {
+            if (bounded && pending.size() >= buffer) {
                 // the client does not keep up: it resumes from the last event it got
                 ended = true;
                 pending.clear();
@@ -259,23 +267,27 @@ public class ChangesResource {
                     });
         }
 
-        private void missed(List<ChangeEvent> page) {
+        private void missed(InvalidationFeed.Page page) {
             synchronized (this) {
                 fetching = false;
                 if (ended) {
                     return;
                 }
-                for (ChangeEvent event : page) {
-                    cursor = event.id();
+                for (ChangeEvent event : page.events()) {
                     if (follows(event)) {
-                        queue(event);
+                        queue(event, true);
                     }
                 }
-                if (page.size() < buffer && !heldOverflowed) {
-                    // caught up with the stream: the live events held meanwhile follow, then live ones
+                if (page.lastId() != null) {
+                    // past every entry read, events of other scopes and entries that are no events too
+                    cursor = page.lastId();
+                }
+                if (page.entries() < buffer && !heldOverflowed) {
+                    // caught up with the stream: the live events held meanwhile follow (both queues are
+                    // bounded, so this may hold up to twice the buffer once), then live ones
                     live = true;
                     while (!ended && !held.isEmpty()) {
-                        queue(held.poll());
+                        queue(held.poll(), false);
                     }
                 }
                 heldOverflowed = false;

@@ -112,6 +112,9 @@ public final class OptionJson {
             throw new ProblemException(ProblemType.MALFORMED_JSON, describe(e));
         } catch (IOException e) {
             throw new ProblemException(ProblemType.MALFORMED_JSON, "the request body could not be read as JSON");
+        } catch (NumberFormatException e) {
+            // an exponent beyond what a number can carry (1e2147483648): Jackson's number parser throws this
+            throw new ProblemException(ProblemType.UNSTORABLE_VALUE, "a number's exponent is beyond what can be stored");
         }
     }
 
@@ -133,7 +136,7 @@ public final class OptionJson {
     public static JsonNode parseStored(String text) {
         try {
             return STORED.readTree(text);
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | NumberFormatException e) {
             throw new UnreadableValueException(e);
         }
     }

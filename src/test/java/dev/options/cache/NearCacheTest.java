@@ -446,4 +446,17 @@ class NearCacheTest {
                             .as("round %d: a fill that raced a flush", round).isEmpty();
                 });
     }
+
+    @Test
+    void aLoadBegunBeforeADistrustIsRefusedInBothTiersAfterIt() {
+        // a gap check flushes and trusts again at once: a load that read before it must not land after it
+        long ticket = cache.ticket(KEY);
+        cache.trust(false);
+        cache.trust(true);
+        cache.offerRead(KEY, entry(1), ticket);
+        assertThat(cache.get(KEY)).as("entries").isEmpty();
+        assertThat(cache.document(Scope.project(1))).as("documents").isNull();
+        cache.offerRead(KEY, entry(1), cache.ticket(KEY));
+        assertThat(cachedVersion()).as("a load begun after it lands").isEqualTo(1);
+    }
 }

@@ -265,4 +265,32 @@ class ChangeFeedLimitsTest {
             assertThat(answer.json().get("type").asText()).isEqualTo("/problems/invalid-header");
         }
     }
+
+    @Test
+    void entriesThatAreNoEventsNeitherStopTheFeedNorEndAReplayEarly() throws Exception {
+        String scope = "project_options:" + Fixtures.newId();
+        String before = newestId();
+        // four events, an entry of something else, a malformed one, then ten more events
+        flood(scope, 4);
+        redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("*").arg("other").arg("thing")).await().atMost(Duration.ofSeconds(5));
+        redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("*").arg("scope").arg(scope).arg("version").arg("not-a-number")
+                .arg("keys").arg("[]")).await().atMost(Duration.ofSeconds(5));
+        flood(scope, 10);
+        List<String> all = new ArrayList<>();
+        for (String id : idsOf(scope, before)) {
+            all.add(id);
+        }
+        all.remove(4); // the malformed entry of this scope is no event
+        try (RawStream replaying = new RawStream(base, "/v1/changes?scope=" + scope, before)) {
+            List<String> got = replaying.read(14, Duration.ofSeconds(10));
+            assertThat(got).as("every event after the entries that are none").isEqualTo(all);
+        }
+        Thread.sleep(500);
+        assertThat(feed.connected()).as("the tail read past them and stays connected").isTrue();
+        try (RawStream live = new RawStream(base, "/v1/changes?scope=" + scope, null)) {
+            Thread.sleep(300);
+            flood(scope, 1);
+            assertThat(live.read(1, Duration.ofSeconds(10))).as("live events still arrive").hasSize(1);
+        }
+    }
 }

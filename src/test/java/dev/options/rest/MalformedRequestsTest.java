@@ -146,6 +146,7 @@ public class MalformedRequestsTest {
         cases.add(Case.of("1001 keys in a scope", "PATCH", SCOPE, MERGE, manyKeys, 422, "too-many-keys"));
         cases.add(Case.of("number beyond numeric", "PUT", SCOPE + "/a", JSON, "1e1000000", 422, "unstorable-value"));
         cases.add(Case.of("fraction beyond numeric", "PUT", SCOPE + "/a", JSON, "1e-20000", 422, "unstorable-value"));
+        cases.add(Case.of("exponent beyond an int", "PATCH", SCOPE, MERGE, "{\"a\": 0e99999999999}", 422, "unstorable-value"));
         cases.add(Case.of("number longer than can be read back", "PUT", SCOPE + "/a", JSON, "1e1000", 422, "unstorable-value"));
         // content types
         cases.add(Case.of("text/plain", "PUT", SCOPE + "/a", "text/plain", "2", 415, "unsupported-media-type"));

@@ -41,6 +41,9 @@ class OptionJsonLimitsTest {
         assertThat(refusal("1e-1001")).isEqualTo(ProblemType.UNSTORABLE_VALUE);
         assertThat(refusal("-1e999")).as("the sign counts").isEqualTo(ProblemType.UNSTORABLE_VALUE);
         assertThat(refusal("[1, {\"a\": 1.5e1000}]")).as("nested").isEqualTo(ProblemType.UNSTORABLE_VALUE);
+        for (String beyondAnInt : new String[] { "1e2147483648", "0e99999999999", "1e-2147483648", "0.1e-2147483647", "[-1E+9999999999]" }) {
+            assertThat(refusal(beyondAnInt)).as("%s, whose exponent no number carries", beyondAnInt).isEqualTo(ProblemType.UNSTORABLE_VALUE);
+        }
     }
 
     @Test

@@ -1,0 +1,217 @@
+package dev.options.option;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import dev.options.cache.NearCache;
+import dev.options.config.OptionsConfig;
+import dev.options.events.ChangePublisher;
+import dev.options.problem.ProblemException;
+import dev.options.problem.ProblemType;
+import dev.options.registry.OptionRegistry;
+import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
+import dev.options.store.Changes;
+import dev.options.store.OptionStore;
+import dev.options.store.StoredScope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Saves: the conditional one-statement save when the scope's version is at hand and nothing
+ * contends for it, else the locking save in a transaction; after commit, the caches and the feed.
+ */
+@ApplicationScoped
+class Saves {
+
+    private final LayeredReads reads;
+    private final OptionStore store;
+    private final OptionRegistry registry;
+    private final OptionsConfig config;
+    private final NearCache near;
+    private final ChangePublisher publisher;
+    private final boolean caches;
+    private final boolean serializeSaves;
+    private final ScopeWriters writers = new ScopeWriters();
+    /** Scopes whose one-statement save lost a race lately: their saves lock first, as contention wants. */
+    private final Cache<ScopeKey, Boolean> contended = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
+    private final Counter conditionalSaves;
+    private final Counter lockedSaves;
+    private final Counter conflicts;
+
+    Saves(LayeredReads reads, OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
+            ChangePublisher publisher, MeterRegistry meters) {
+        this.reads = reads;
+        this.store = store;
+        this.registry = registry;
+        this.config = config;
+        this.near = near;
+        this.publisher = publisher;
+        this.caches = config.cache().enabled();
+        this.serializeSaves = config.saves().oneAtATime();
+        this.conditionalSaves = saves(meters, "conditional");
+        this.lockedSaves = saves(meters, "locking");
+        this.conflicts = Counter.builder("options.saves.conflicts")
+                .description("One-statement saves another writer got ahead of (each then saved under the lock)")
+                .register(meters);
+    }
+
+    private static Counter saves(MeterRegistry meters, String path) {
+        return Counter.builder("options.saves")
+                .description("Saves completed (written, or found to change nothing), by path: the conditional"
+                        + " statement, or a transaction holding the scope's lock")
+                .tag("path", path)
+                .register(meters);
+    }
+
+    /**
+     * The locking save. In one transaction: lock the scope (creating its row on first write); read
+     * the originals under the lock unless this unit of work already holds the current version; check
+     * {@code ifMatch}; apply {@code edit} to the scope as it is now; diff what is staged against the
+     * originals; and when anything changed, write the changes, the version + 1 and an outbox row in
+     * one statement. The request cache then holds the new originals without reading them again.
+     *
+     * <p>Outside a transaction, the same save is made in one autocommitted statement instead,
+     * conditional on the version a NORMAL read finds ({@link #writeIfUnchanged}); whatever that cannot settle falls back to the
+     * locking save, so the outcome is the same either way.
+     *
+     * @throws ProblemException {@code 412 version-mismatch} (with {@code currentVersion}) when
+     *     {@code ifMatch} does not match, {@code 422 too-many-keys}; nothing is written then
+     */
+    Uni<ScopeView> update(Scope scope, IfMatch ifMatch, OptionService.Edit edit) {
+        UnitOfWork work = RequestCache.unitOfWork();
+        ScopeEntry entry = work.entry(scope);
+        Uni<ScopeView> locking = Uni.createFrom().deferred(() -> inTransaction(() -> reads.lockAndLoad(entry)
+                .map(version -> stage(entry, ifMatch, edit))
+                .chain(changes -> persist(entry, changes)))
+                .invoke(() -> lockedSaves.increment()));
+        if (work.inTransaction()) {
+            return locking;
+        }
+        Supplier<Uni<ScopeView>> save = () -> contended.getIfPresent(scope.key()) != null ? locking
+                : writeIfUnchanged(entry, ifMatch, edit).chain(view -> view != null ? Uni.createFrom().item(view) : locking);
+        return serializeSaves ? writers.oneAtATime(scope.key(), save) : save.get();
+    }
+
+    /**
+     * The save as one statement: stage and diff against the scope as a NORMAL read finds it (the near
+     * cache, Redis, or Postgres), and write only if the scope is still at that version (the statement
+     * takes the scope's row lock and checks the version under it, so it serializes with every other
+     * writer exactly as the locking save does). Nothing to write is settled by one look at the
+     * version. Answers null, having written nothing and staged nothing more, when the locking save
+     * must decide instead: a scope never written (or, with the caches off, not read in this unit of
+     * work), a precondition, an edit or a limit that fails against that version, or a scope that has
+     * moved on (after a lost race it counts as contended for a while, and its saves lock at once).
+     */
+    private Uni<ScopeView> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+        if (!caches) {
+            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit) : Uni.createFrom().nullItem();
+        }
+        // the version to write against: the near cache's, else Redis's, else a read (as NORMAL reads do)
+        return reads.cached(entry.scope()).chain(held -> {
+            if (!entry.holds(ReadFlag.NORMAL) || entry.originals().version() < held.stored().version()) {
+                entry.loaded(held.stored(), ReadFlag.NORMAL, held.document());
+            }
+            return writeIfAt(entry, ifMatch, edit);
+        });
+    }
+
+    private Uni<ScopeView> writeIfAt(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+        Scope scope = entry.scope();
+        if (entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
+            return Uni.createFrom().nullItem();
+        }
+        StoredScope before = entry.originals();
+        ScopeEntry.Staged staged = entry.staged();
+        Changes changes;
+        try {
+            edit.apply(entry.view(registry), entry);
+            changes = entry.diff(registry, config.limits().maxKeysPerScope());
+        } catch (RuntimeException judgedUnderTheLock) {
+            entry.restore(staged);
+            return Uni.createFrom().nullItem();
+        }
+        if (changes.isEmpty()) {
+            // nothing to write if the scope is still at this version: one look at the version settles it
+            return Uncancellable.of(store.version(scope)).map(current -> {
+                if (current != before.version()) {
+                    entry.restore(staged);
+                    return null;
+                }
+                conditionalSaves.increment();
+                entry.discardModifications();
+                return entry.view(registry);
+            });
+        }
+        StoredScope after = changes.applyTo(before, before.version() + 1);
+        // taken before the version can be committed: a newer one's invalidation can only come after
+        long ticket = near.ticket(scope.key());
+        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {
+            if (outboxId == null) {
+                conflicts.increment();
+                contended.put(scope.key(), Boolean.TRUE);
+                entry.restore(staged);
+                return Uni.createFrom().<ScopeView>nullItem();
+            }
+            conditionalSaves.increment();
+            entry.written(after);
+            return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId, ticket)
+                    .map(ignored -> entry.view(registry));
+        }));
+    }
+
+    /**
+     * Runs {@code work} in one Postgres transaction, or in the transaction this unit of work already
+     * has open. Saves inside it are committed or rolled back together.
+     */
+    <T> Uni<T> inTransaction(Supplier<Uni<T>> work) {
+        UnitOfWork unit = RequestCache.unitOfWork();
+        if (unit.inTransaction()) {
+            return Uni.createFrom().deferred(work::get);
+        }
+        return Uncancellable.of(Uni.createFrom().deferred(() -> {
+                    unit.beginTransaction();
+                    return store.inTransaction(work);
+                })
+                .onItemOrFailure().invoke((item, failure) -> unit.endTransaction(failure == null))
+                .call(unit::runAfterCommit));
+    }
+
+    private Changes stage(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+        long current = entry.originals().version();
+        if (!ifMatch.matches(current)) {
+            throw new ProblemException(ProblemType.VERSION_MISMATCH,
+                    "the scope is at version " + current + ", which If-Match does not name",
+                    Map.of("currentVersion", current));
+        }
+        edit.apply(entry.view(registry), entry);
+        return entry.diff(registry, config.limits().maxKeysPerScope());
+    }
+
+    private Uni<ScopeView> persist(ScopeEntry entry, Changes changes) {
+        if (changes.isEmpty()) {
+            entry.discardModifications();
+            return Uni.createFrom().item(entry.view(registry));
+        }
+        StoredScope before = entry.originals();
+        StoredScope after = changes.applyTo(before, before.version() + 1);
+        UnitOfWork unit = RequestCache.unitOfWork();
+        return store.write(entry.scope(), after.version(), changes)
+                .map(outboxId -> {
+                    entry.saved(after);
+                    byte[] document = entry.document(registry);
+                    // the scope is locked until the commit, so no newer version can be heard of before this
+                    long ticket = near.ticket(entry.scope().key());
+                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, document, changes.keys(), outboxId, ticket));
+                    return entry.view(registry);
+                });
+    }
+}
