@@ -113,9 +113,9 @@ class LayeredReads {
         }
         metrics.miss(CacheMetrics.Layer.NEAR);
         Context caller = Vertx.currentContext();
-        boolean[] started = { false };
-        Uni<NearCache.Entry> load = loadOnce(scope, started);
-        if (!started[0]) {
+        InFlight inFlight = loadOnce(scope);
+        Uni<NearCache.Entry> load = inFlight.load();
+        if (!inFlight.started()) {
             metrics.sharedLoad();
             // a load joined in flight may have begun before a version this instance has since written
             // or heard of: then this reader loads again, never answering older than what it knows
@@ -126,18 +126,24 @@ class LayeredReads {
         return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
     }
 
+    /** A load below the near cache, and whether this reader started it or joined one in flight. */
+    private record InFlight(Uni<NearCache.Entry> load, boolean started) {
+    }
+
     /**
      * The load of {@code scope} below the near cache that is in flight on this instance, started when
-     * none is ({@code started[0]} then true). Memoization, not waiting: the load runs once and every
-     * concurrent reader gets its result.
+     * none is. Memoization, not waiting: the load runs once and every concurrent reader gets its result.
      */
-    private Uni<NearCache.Entry> loadOnce(Scope scope, boolean[] started) {
-        return loading.computeIfAbsent(scope.key(), k -> {
-            started[0] = true;
-            return loadBelowNear(scope)
-                    .onTermination().invoke(() -> loading.remove(k))
-                    .memoize().indefinitely();
-        });
+    private InFlight loadOnce(Scope scope) {
+        Uni<NearCache.Entry> joined = loading.get(scope.key());
+        if (joined != null) {
+            return new InFlight(joined, false);
+        }
+        Uni<NearCache.Entry> started = loadBelowNear(scope)
+                .onTermination().invoke(() -> loading.remove(scope.key()))
+                .memoize().indefinitely();
+        Uni<NearCache.Entry> raced = loading.putIfAbsent(scope.key(), started);
+        return raced == null ? new InFlight(started, true) : new InFlight(raced, false);
     }
 
     /**
@@ -153,14 +159,13 @@ class LayeredReads {
             return;
         }
         OptionStore.inBackground(vertx, () -> {
-            boolean[] started = { false };
-            Uni<NearCache.Entry> load = loadOnce(scope, started);
-            if (!started[0]) {
+            InFlight inFlight = loadOnce(scope);
+            if (!inFlight.started()) {
                 refreshing.remove(key);
                 return;
             }
             metrics.refresh();
-            load.onTermination().invoke(() -> refreshing.remove(key))
+            inFlight.load().onTermination().invoke(() -> refreshing.remove(key))
                     .subscribe().with(refreshed -> { }, failure -> Log.debugf("refresh of %s failed: %s", key, failure.getMessage()));
         });
     }

@@ -64,6 +64,18 @@ class Saves {
                 .register(meters);
     }
 
+    /** What the one-statement save came to: the scope saved (or found unchanged), or left to the locking save. */
+    private sealed interface Outcome permits Settled, ForTheLock {
+    }
+
+    private record Settled(ScopeView view) implements Outcome {
+    }
+
+    private record ForTheLock() implements Outcome {
+    }
+
+    private static final Uni<Outcome> FOR_THE_LOCK = Uni.createFrom().item(new ForTheLock());
+
     private static Counter saves(MeterRegistry meters, String path) {
         return Counter.builder("options.saves")
                 .description("Saves completed (written, or found to change nothing), by path: the conditional"
@@ -97,7 +109,9 @@ class Saves {
             return locking;
         }
         Supplier<Uni<ScopeView>> save = () -> contended.getIfPresent(scope.key()) != null ? locking
-                : writeIfUnchanged(entry, ifMatch, edit).chain(view -> view != null ? Uni.createFrom().item(view) : locking);
+                : writeIfUnchanged(entry, ifMatch, edit).chain(outcome -> outcome instanceof Settled settled
+                        ? Uni.createFrom().item(settled.view())
+                        : locking);
         return serializeSaves ? writers.oneAtATime(scope.key(), save) : save.get();
     }
 
@@ -106,14 +120,14 @@ class Saves {
      * cache, Redis, or Postgres), and write only if the scope is still at that version (the statement
      * takes the scope's row lock and checks the version under it, so it serializes with every other
      * writer exactly as the locking save does). Nothing to write is settled by one look at the
-     * version. Answers null, having written nothing and staged nothing more, when the locking save
-     * must decide instead: a scope never written (or, with the caches off, not read in this unit of
+     * version. Answers {@link ForTheLock}, having written nothing and staged nothing more, when the
+     * locking save must decide instead: a scope never written (or, with the caches off, not read in this unit of
      * work), a precondition, an edit or a limit that fails against that version, or a scope that has
      * moved on (after a lost race it counts as contended for a while, and its saves lock at once).
      */
-    private Uni<ScopeView> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+    private Uni<Outcome> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
         if (!caches) {
-            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit) : Uni.createFrom().nullItem();
+            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit) : FOR_THE_LOCK;
         }
         // the version to write against: the near cache's, else Redis's, else a read (as NORMAL reads do)
         return reads.cached(entry.scope()).chain(held -> {
@@ -124,10 +138,10 @@ class Saves {
         });
     }
 
-    private Uni<ScopeView> writeIfAt(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+    private Uni<Outcome> writeIfAt(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
         Scope scope = entry.scope();
         if (entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
-            return Uni.createFrom().nullItem();
+            return FOR_THE_LOCK;
         }
         StoredScope before = entry.originals();
         ScopeEntry.Staged staged = entry.staged();
@@ -137,18 +151,18 @@ class Saves {
             changes = entry.diff(registry, config.limits().maxKeysPerScope());
         } catch (RuntimeException judgedUnderTheLock) {
             entry.restore(staged);
-            return Uni.createFrom().nullItem();
+            return FOR_THE_LOCK;
         }
         if (changes.isEmpty()) {
             // nothing to write if the scope is still at this version: one look at the version settles it
             return Uncancellable.of(store.version(scope)).map(current -> {
                 if (current != before.version()) {
                     entry.restore(staged);
-                    return null;
+                    return (Outcome) new ForTheLock();
                 }
                 conditionalSaves.increment();
                 entry.discardModifications();
-                return entry.view(registry);
+                return new Settled(entry.view(registry));
             });
         }
         StoredScope after = changes.applyTo(before, before.version() + 1);
@@ -159,12 +173,12 @@ class Saves {
                 conflicts.increment();
                 contended.put(scope.key(), Boolean.TRUE);
                 entry.restore(staged);
-                return Uni.createFrom().<ScopeView>nullItem();
+                return FOR_THE_LOCK;
             }
             conditionalSaves.increment();
             entry.written(after);
             return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId, ticket)
-                    .map(ignored -> entry.view(registry));
+                    .map(ignored -> (Outcome) new Settled(entry.view(registry)));
         }));
     }
 
