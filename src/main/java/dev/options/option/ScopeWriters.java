@@ -1,13 +1,17 @@
 package dev.options.option;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.options.scope.ScopeKey;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 
 /**
  * The saves of one scope on this instance, one after another: a save starts when the one before it
@@ -21,9 +25,17 @@ import io.vertx.core.Vertx;
 final class ScopeWriters {
 
     /** Per scope with a save running: the saves waiting behind it, in arrival order. */
-    private final ConcurrentHashMap<ScopeKey, ArrayDeque<Runnable>> waiting = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ScopeKey, ArrayDeque<Waiting>> waiting = new ConcurrentHashMap<>();
 
-    /** Runs {@code save} once every earlier save of {@code key} on this instance has finished. */
+    /** A save waiting for its turn: how to start it, and how to fail it without running it. */
+    private record Waiting(Runnable start, Consumer<Throwable> fail) {
+    }
+
+    /**
+     * Runs {@code save} once every earlier save of {@code key} on this instance has finished. A save
+     * that failed because the scope's lock could not be had in time fails the saves waiting behind
+     * it at once with the same failure: each would otherwise wait out the lock timeout in turn.
+     */
     <T> Uni<T> oneAtATime(ScopeKey key, Supplier<Uni<T>> save) {
         return Uni.createFrom().emitter(emitter -> {
             Context context = Vertx.currentContext();
@@ -34,15 +46,20 @@ final class ScopeWriters {
                     },
                     failure -> {
                         emitter.fail(failure);
+                        if (lockNotHad(failure)) {
+                            failWaiting(key, failure);
+                        }
                         next(key);
                     });
+            Consumer<Throwable> fail = context == null ? emitter::fail
+                    : failure -> context.runOnContext(ignored -> emitter.fail(failure));
             boolean[] first = { false };
             waiting.compute(key, (k, queue) -> {
                 if (queue == null) {
                     first[0] = true;
                     return new ArrayDeque<>();
                 }
-                queue.add(context == null ? start : () -> context.runOnContext(ignored -> start.run()));
+                queue.add(new Waiting(context == null ? start : () -> context.runOnContext(ignored -> start.run()), fail));
                 return queue;
             });
             if (first[0]) {
@@ -51,9 +68,30 @@ final class ScopeWriters {
         });
     }
 
+    /** Whether Postgres gave up waiting for a lock (lock_timeout) or on the statement (statement_timeout). */
+    static boolean lockNotHad(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof PgException pg && ("55P03".equals(pg.getSqlState()) || "57014".equals(pg.getSqlState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fails every save of {@code key} waiting now (not those that arrive after). */
+    private void failWaiting(ScopeKey key, Throwable failure) {
+        List<Waiting> failed = new ArrayList<>();
+        waiting.computeIfPresent(key, (k, queue) -> {
+            failed.addAll(queue);
+            queue.clear();
+            return queue;
+        });
+        failed.forEach(save -> save.fail().accept(failure));
+    }
+
     /** Starts the next save of {@code key}, or forgets the scope when none waits. */
     private void next(ScopeKey key) {
-        Runnable[] next = { null };
+        Waiting[] next = { null };
         waiting.compute(key, (k, queue) -> {
             if (queue == null || queue.isEmpty()) {
                 return null;
@@ -62,7 +100,7 @@ final class ScopeWriters {
             return queue;
         });
         if (next[0] != null) {
-            next[0].run();
+            next[0].start().run();
         }
     }
 

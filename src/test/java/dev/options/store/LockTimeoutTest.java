@@ -65,4 +65,52 @@ class LockTimeoutTest {
         assertThat(after.status()).isEqualTo(200);
         assertThat(after.json().get("version").asLong()).isEqualTo(2);
     }
+
+    @Test
+    void writersQueuedBehindAFrozenLockHolderAnswerTogetherNotOneTimeoutEach() throws Exception {
+        Http http = new Http(base);
+        long user = Fixtures.newId();
+        String scope = "/v1/users/" + user + "/options";
+        String key = "user_options:" + user + ":user";
+        assertThat(http.send("PUT", scope + "/a", "application/json", "1").status()).isEqualTo(200);
+        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        int writers = 6;
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try (Connection holder = DriverManager.getConnection(url, "postgres", "")) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("SELECT version FROM option_scopes WHERE scope_key = '" + key + "' FOR UPDATE");
+            }
+            java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String value = String.valueOf(10 + i);
+                answers.add(clients.submit(() -> http.send("PUT", scope + "/a", "application/json", value).status()));
+            }
+            // every statement that waits for the scope's lock, as Postgres sees it, until all are answered
+            java.util.Set<String> waits = new java.util.HashSet<>();
+            try (Connection watcher = DriverManager.getConnection(url, "postgres", "");
+                    java.sql.PreparedStatement waiting = watcher.prepareStatement("SELECT pid, query_start FROM pg_stat_activity"
+                            + " WHERE wait_event_type = 'Lock' AND datname = current_database()")) {
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+                while (!answers.stream().allMatch(java.util.concurrent.Future::isDone) && System.nanoTime() < deadline) {
+                    try (java.sql.ResultSet rows = waiting.executeQuery()) {
+                        while (rows.next()) {
+                            waits.add(rows.getInt(1) + "@" + rows.getTimestamp(2));
+                        }
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            for (java.util.concurrent.Future<Integer> answer : answers) {
+                assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(503);
+            }
+            // the first waited out the lock timeout; those queued behind it were answered with it, each
+            // without a statement of its own that would wait out the timeout again, in turn
+            assertThat(waits).as("statements that waited for the lock, of %d writers", writers).hasSize(1);
+            holder.rollback();
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(Database.version(key)).isEqualTo(1);
+    }
 }
