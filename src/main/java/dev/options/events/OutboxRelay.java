@@ -146,7 +146,7 @@ public class OutboxRelay {
     Uni<Integer> relay(double after) {
         return primary.withTransaction(connection -> connection.preparedQuery(CLAIM)
                         // what this instance published itself is only waiting for its sweeper
-                        .execute(Tuple.of(after, config.outbox().relayBatch(), sweeper.undeleted()))
+                        .execute(Tuple.of(after, config.outbox().relayBatch(), passedOver()))
                         .chain(rows -> Multi.createFrom().iterable(byScope(rows))
                                 .onItem().transformToUni(this::publishInOrder).merge(CONCURRENCY)
                                 .collect().in(ArrayList<Long>::new, List::addAll))
@@ -193,16 +193,44 @@ public class OutboxRelay {
     }
 
     /**
+     * The rows the claim passes over: those this instance published and has not swept yet, and those
+     * found unreadable (at most {@link #UNREADABLE_KEPT}), which would otherwise fill every batch.
+     */
+    private Long[] passedOver() {
+        Long[] undeleted = sweeper.undeleted();
+        if (unreadable.isEmpty()) {
+            return undeleted;
+        }
+        List<Long> ids = new ArrayList<>(undeleted.length + unreadable.size());
+        ids.addAll(List.of(undeleted));
+        ids.addAll(unreadable);
+        return ids.toArray(new Long[0]);
+    }
+
+    /** Rows no run will ever publish, remembered so that later claims pass over them. */
+    static final int UNREADABLE_KEPT = 10_000;
+    private final java.util.Set<Long> unreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
      * Publishes one claimed row; answers its id, or -1 when it could not be published now. A row
      * that cannot be read (a scope key or keys no writer of this service makes) fails alone: it
-     * stays, and the others of its batch go on.
+     * stays, the others of its batch go on, and later claims pass over it.
      */
     private Uni<Long> publish(Row row) {
         long id = row.getLong(0);
         return Uni.createFrom().deferred(() -> {
-                    Scope scope = Scope.parse(new ScopeKey(row.getString(1)));
+                    Scope scope;
                     TreeSet<String> keys = new TreeSet<>();
-                    OptionJson.parseStored(row.getString(3)).forEach(key -> keys.add(key.asText()));
+                    try {
+                        scope = Scope.parse(new ScopeKey(row.getString(1)));
+                        OptionJson.parseStored(row.getString(3)).forEach(key -> keys.add(key.asText()));
+                    } catch (RuntimeException notReadable) {
+                        if (unreadable.size() < UNREADABLE_KEPT) {
+                            unreadable.add(id);
+                        }
+                        Log.warnf("outbox row %d cannot be read and is left in the outbox: %s", id, notReadable.getMessage());
+                        return Uni.createFrom().failure(notReadable);
+                    }
                     return store.loadDirect(scope)
                             .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys));
                 })
