@@ -367,7 +367,7 @@ public class InvalidationFeed {
         return page(entries).events();
     }
 
-    /** The entries of an XRANGE-shaped response; one that is no readable change event is skipped, and counted. */
+    /** The entries of an XRANGE-shaped response; one that is no readable change event is skipped. */
     public static Page page(Response entries) {
         List<ChangeEvent> events = new ArrayList<>();
         if (entries == null) {
@@ -383,15 +383,11 @@ public class InvalidationFeed {
                     events.add(event);
                 }
             } catch (RuntimeException unreadable) {
-                UNREADABLE.incrementAndGet();
                 Log.debugf("stream entry %s is no readable change event: %s", last, unreadable.getMessage());
             }
         }
         return new Page(events, entries.size(), last);
     }
-
-    /** Stream entries skipped because they were no readable change event, since startup. */
-    static final AtomicLong UNREADABLE = new AtomicLong();
 
     private static ChangeEvent event(String id, Response fields) {
         String scope = null;

@@ -6,7 +6,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,6 +50,8 @@ public class OutboxRelay {
     /** Claimed rows published at once. */
     private static final int CONCURRENCY = 8;
     private static final String DEPTH = "SELECT count(*) FROM option_outbox";
+    /** Most unreadable rows remembered (see {@link #passedOver}). */
+    static final int UNREADABLE_KEPT = 10_000;
 
     private final OptionStore store;
     private final Pool primary;
@@ -63,6 +67,8 @@ public class OutboxRelay {
     private volatile long timer = -1;
     /** When the feed last reconnected: the rows written before it are the ones left for the relay. */
     private volatile long reconnectedNanos;
+    /** Rows no run will ever publish, remembered so that later claims pass over them. */
+    private final Set<Long> unreadable = ConcurrentHashMap.newKeySet();
 
     public OutboxRelay(OptionStore store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
             Vertx vertx, MeterRegistry meters, InvalidationFeed feed) {
@@ -206,10 +212,6 @@ public class OutboxRelay {
         ids.addAll(unreadable);
         return ids.toArray(new Long[0]);
     }
-
-    /** Rows no run will ever publish, remembered so that later claims pass over them. */
-    static final int UNREADABLE_KEPT = 10_000;
-    private final java.util.Set<Long> unreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Publishes one claimed row; answers its id, or -1 when it could not be published now. A row

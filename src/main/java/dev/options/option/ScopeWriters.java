@@ -8,10 +8,10 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.options.scope.ScopeKey;
+import dev.options.store.PostgresWaits;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgException;
 
 /**
  * The saves of one scope on this instance, one after another: a save starts when the one before it
@@ -46,7 +46,7 @@ final class ScopeWriters {
                     },
                     failure -> {
                         emitter.fail(failure);
-                        if (lockNotHad(failure)) {
+                        if (PostgresWaits.gaveUp(failure)) {
                             failWaiting(key, failure);
                         }
                         next(key);
@@ -66,16 +66,6 @@ final class ScopeWriters {
                 start.run();
             }
         });
-    }
-
-    /** Whether Postgres gave up waiting for a lock (lock_timeout) or on the statement (statement_timeout). */
-    static boolean lockNotHad(Throwable failure) {
-        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof PgException pg && ("55P03".equals(pg.getSqlState()) || "57014".equals(pg.getSqlState()))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Fails every save of {@code key} waiting now (not those that arrive after). */

@@ -102,22 +102,17 @@ public class ChangesResource {
 
     /** One more open stream for {@code caller}, or a 429 problem when it holds the most it may. */
     private AtomicInteger reserve(String caller) {
-        boolean[] full = { false };
-        AtomicInteger count = open.compute(caller, (k, current) -> {
+        // decided under the map's lock for this caller: two streams asked at the limit get one 429, not
+        // two; the exception leaves the count as it was
+        return open.compute(caller, (k, current) -> {
             AtomicInteger counter = current == null ? new AtomicInteger() : current;
-            // decided under the map's lock for this caller: two streams asked at the limit get one 429, not two
             if (counter.get() >= maxPerCaller) {
-                full[0] = true;
-            } else {
-                counter.incrementAndGet();
+                throw new ProblemException(ProblemType.TOO_MANY_SUBSCRIPTIONS,
+                        "this caller already follows the change feed on " + maxPerCaller + " streams of this instance");
             }
+            counter.incrementAndGet();
             return counter;
         });
-        if (full[0]) {
-            throw new ProblemException(ProblemType.TOO_MANY_SUBSCRIPTIONS,
-                    "this caller already follows the change feed on " + maxPerCaller + " streams of this instance");
-        }
-        return count;
     }
 
     private void release(String caller, AtomicInteger count) {

@@ -3,6 +3,7 @@ package dev.options.rest;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
+import dev.options.store.PostgresWaits;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
@@ -19,6 +20,9 @@ final class DatabaseFailures {
      * succeed, so the answer is 503.
      */
     static boolean unavailable(Throwable failure) {
+        if (PostgresWaits.gaveUp(failure)) {
+            return true;
+        }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException
                     || cause instanceof ClosedConnectionException
@@ -27,8 +31,7 @@ final class DatabaseFailures {
             }
             if (cause instanceof PgException pg && pg.getSqlState() != null) {
                 String state = pg.getSqlState();
-                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
-                        || state.equals("55P03") || state.equals("57014") || state.equals("25P03")) {
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300") || state.equals("25P03")) {
                     return true;
                 }
             }

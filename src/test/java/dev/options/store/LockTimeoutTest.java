@@ -37,6 +37,20 @@ class LockTimeoutTest {
     @TestHTTPResource("/")
     URI base;
 
+    private static String jdbcUrl() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+    }
+
+    /** A session of its own that holds the lock of scope {@code key} until it is rolled back or closed. */
+    private static Connection lockHolder(String key) throws java.sql.SQLException {
+        Connection holder = DriverManager.getConnection(jdbcUrl(), "postgres", "");
+        holder.setAutoCommit(false);
+        try (Statement lock = holder.createStatement()) {
+            lock.execute("SELECT version FROM option_scopes WHERE scope_key = '" + key + "' FOR UPDATE");
+        }
+        return holder;
+    }
+
     @Test
     void aWriterWaitingOnAFrozenLockHolderAnswers503AndWritesNothing() throws Exception {
         Http http = new Http(base);
@@ -44,12 +58,7 @@ class LockTimeoutTest {
         String scope = "/v1/users/" + user + "/options";
         String key = "user_options:" + user + ":user";
         assertThat(http.send("PUT", scope + "/a", "application/json", "1").status()).isEqualTo(200);
-        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
-        try (Connection holder = DriverManager.getConnection(url, "postgres", "")) {
-            holder.setAutoCommit(false);
-            try (Statement lock = holder.createStatement()) {
-                lock.execute("SELECT version FROM option_scopes WHERE scope_key = '" + key + "' FOR UPDATE");
-            }
+        try (Connection holder = lockHolder(key)) {
             long started = System.nanoTime();
             Http.Answer put = http.send("PUT", scope + "/a", "application/json", "2");
             long waitedMillis = (System.nanoTime() - started) / 1_000_000;
@@ -73,14 +82,9 @@ class LockTimeoutTest {
         String scope = "/v1/users/" + user + "/options";
         String key = "user_options:" + user + ":user";
         assertThat(http.send("PUT", scope + "/a", "application/json", "1").status()).isEqualTo(200);
-        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
         int writers = 6;
         java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(writers);
-        try (Connection holder = DriverManager.getConnection(url, "postgres", "")) {
-            holder.setAutoCommit(false);
-            try (Statement lock = holder.createStatement()) {
-                lock.execute("SELECT version FROM option_scopes WHERE scope_key = '" + key + "' FOR UPDATE");
-            }
+        try (Connection holder = lockHolder(key)) {
             java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
             for (int i = 0; i < writers; i++) {
                 String value = String.valueOf(10 + i);
@@ -88,7 +92,7 @@ class LockTimeoutTest {
             }
             // every statement that waits for the scope's lock, as Postgres sees it, until all are answered
             java.util.Set<String> waits = new java.util.HashSet<>();
-            try (Connection watcher = DriverManager.getConnection(url, "postgres", "");
+            try (Connection watcher = DriverManager.getConnection(jdbcUrl(), "postgres", "");
                     java.sql.PreparedStatement waiting = watcher.prepareStatement("SELECT pid, query_start FROM pg_stat_activity"
                             + " WHERE wait_event_type = 'Lock' AND datname = current_database()")) {
                 long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
