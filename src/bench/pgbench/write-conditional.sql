@@ -1,4 +1,4 @@
--- The service's one-statement save of one option of a random project scope (OptionStore.writeIfAt):
+-- The service's one-statement save of one option of a random project scope (OptionManager.writeIfAt):
 -- bump the version if it is still the one read, and only then upsert the row and insert the outbox
 -- row; autocommitted. The version read first is the near cache's in the service, a SELECT here.
 \set id random(1, :scopes)

@@ -51,7 +51,7 @@ public class NearCache {
     }
 
     /** Scopes whose newest version heard of is remembered, at most (a power of two). */
-    static final int NEWEST_KEPT = 1 << 17;
+    static final int HEARD_KEPT = 1 << 17;
 
     /** Recent misses remembered by the doorkeeper, at most (a power of two; an int each). */
     static final int MISSES_KEPT = 1 << 18;
@@ -67,7 +67,7 @@ public class NearCache {
     private final NearDocuments documents;
     private final Ticker ticker;
     private final long ttlNanos;
-    private final Heard newest = new Heard(NEWEST_KEPT);
+    private final Heard heard = new Heard(HEARD_KEPT);
     /** Hashes of scopes that missed, for {@link #offerRead}'s doorkeeper. */
     private final int[] misses = new int[MISSES_KEPT];
     private final Counter evictions;
@@ -389,7 +389,7 @@ public class NearCache {
      */
     public void offerRead(ScopeKey key, Entry entry, long ticket) {
         if (trusted && nearlyFull() && entries.policy().getIfPresentQuietly(key) == null && !missedBefore(key)) {
-            long admitted = newest.admit(key, entry.version(), ticket);
+            long admitted = heard.admit(key, entry.version(), ticket);
             if (admitted >= 0) {
                 offerDocument(key, entry, admitted);
             } else {
@@ -430,7 +430,7 @@ public class NearCache {
      * its version is committed, to hand to {@link #offer} or {@link #offerRead} with its result.
      */
     public long ticket(ScopeKey key) {
-        return newest.ticket(key);
+        return heard.ticket(key);
     }
 
     /**
@@ -440,7 +440,7 @@ public class NearCache {
      */
     public void offer(ScopeKey key, Entry entry, long ticket) {
         long distrustsBefore = distrusts.get();
-        long admitted = newest.admit(key, entry.version(), ticket);
+        long admitted = heard.admit(key, entry.version(), ticket);
         if (admitted < 0) {
             refused(key, entry);
             return;
@@ -459,9 +459,9 @@ public class NearCache {
             if (current != null && current.version() >= entry.version()) {
                 return current;
             }
-            return newest.since(k, admitted) > entry.version() ? current : entry;
+            return heard.since(k, admitted) > entry.version() ? current : entry;
         });
-        if (kept == entry && (newest.since(key, admitted) > entry.version() || !trusted || distrusts.get() != distrustsBefore)) {
+        if (kept == entry && (heard.since(key, admitted) > entry.version() || !trusted || distrusts.get() != distrustsBefore)) {
             // an invalidation raises the version heard of, then looks for an entry; this lands the entry,
             // then looks at the version heard of: one of the two sees the other, whatever their order
             // (and a flush, which distrust begins with, is looked for the same way)
@@ -498,13 +498,13 @@ public class NearCache {
         Scope scope = documentScope(key);
         if (scope != null) {
             documents.offer(documentKind(scope), documentId(scope), entry.version(), entry.document(),
-                    ticker.read() + spreadLife(ttlNanos), () -> newest.since(key, ticket), () -> trusted);
+                    ticker.read() + spreadLife(ttlNanos), () -> heard.since(key, ticket), () -> trusted);
         }
     }
 
     /** Scope {@code key} is at {@code version} or later: older entries go, older fills are refused. */
     public void invalidate(ScopeKey key, long version) {
-        heard(key, version);
+        hear(key, version);
         Entry present = entries.policy().getIfPresentQuietly(key);
         // a compute that keeps the entry would start its life again: only one that removes it runs
         // (a fill older than the version, after this look, is refused by the version heard of)
@@ -518,12 +518,13 @@ public class NearCache {
     }
 
     /** The newest version of {@code key} this instance has heard of, 0 if none. */
-    public long newestKnown(ScopeKey key) {
-        return newest.get(key);
+    public long heardOf(ScopeKey key) {
+        return heard.get(key);
     }
 
-    private void heard(ScopeKey key, long version) {
-        newest.raise(key, version);
+    /** Remembers that the scope has reached {@code version}. */
+    private void hear(ScopeKey key, long version) {
+        heard.raise(key, version);
     }
 
     /** Runs the pending maintenance (evictions) now, which Caffeine otherwise does soon after. */
@@ -548,7 +549,7 @@ public class NearCache {
             trusted = false;
             distrusts.incrementAndGet();
             // a load begun before this may hold what a lost invalidation would have taken away
-            newest.forgetTickets();
+            heard.forgetTickets();
             entries.invalidateAll();
             documents.clear();
         } else {

@@ -2,6 +2,7 @@ package dev.options.cache;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -14,6 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.batch.TurnBatcher;
 import dev.options.config.OptionsConfig;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
@@ -21,10 +23,6 @@ import dev.options.value.OptionJson;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -58,6 +56,7 @@ public class SharedCache {
             """;
 
     private final Redis redis;
+    private final TurnBatcher<String, Optional<StoredScope>> reads = new TurnBatcher<>(this::send);
     private final String prefix;
     private final long ttlMillis;
     private final Duration timeout;
@@ -87,52 +86,17 @@ public class SharedCache {
      * a round trip each.
      */
     public Uni<Optional<StoredScope>> get(ScopeKey key) {
-        return Uni.createFrom().deferred(() -> {
-            Context context = Vertx.currentContext();
-            if (context == null || !Context.isOnEventLoopThread()) {
-                return getAll(List.of(key)).map(found -> Optional.ofNullable(found.get(key)));
-            }
-            ContextInternal loop = ((ContextInternal) context).unwrap();
-            Batch batch = (Batch) loop.contextData().computeIfAbsent(Batch.class, ignored -> new Batch());
-            return Uni.createFrom().emitter(waiter -> {
-                if (batch.add(redisKey(key), waiter)) {
-                    loop.runOnContext(ignored -> send(batch.take()));
-                }
-            });
-        });
+        return reads.join(redisKey(key));
     }
 
-    /** The reads one event loop asked for since its batch was last sent; touched by that loop's thread only. */
-    private static final class Batch {
-        private List<String> keys = new ArrayList<>();
-        private List<UniEmitter<? super Optional<StoredScope>>> waiters = new ArrayList<>();
-
-        /** Adds a read; true when it is the first since the last {@link #take}, so the batch is to be sent. */
-        boolean add(String key, UniEmitter<? super Optional<StoredScope>> waiter) {
-            keys.add(key);
-            waiters.add(waiter);
-            return keys.size() == 1;
-        }
-
-        Batch take() {
-            Batch taken = new Batch();
-            taken.keys = keys;
-            taken.waiters = waiters;
-            keys = new ArrayList<>();
-            waiters = new ArrayList<>();
-            return taken;
-        }
-    }
-
-    private void send(Batch batch) {
-        read(batch.keys).subscribe().with(found -> {
-            for (int i = 0; i < batch.waiters.size(); i++) {
-                batch.waiters.get(i).complete(Optional.ofNullable(found.get(i)));
-            }
-        }, failure -> {
-            Log.debugf("shared cache read of %d scopes failed: %s", batch.keys.size(), failure.getMessage());
-            batch.waiters.forEach(waiter -> waiter.complete(Optional.empty()));
-        });
+    /** Sends a batch of reads: one MGET; every read of it a miss when Redis fails or is late. */
+    private Uni<List<Optional<StoredScope>>> send(List<String> keys) {
+        return read(keys)
+                .map(found -> found.stream().map(Optional::ofNullable).toList())
+                .onFailure().recoverWithItem(failure -> {
+                    Log.debugf("shared cache read of %d scopes failed: %s", keys.size(), failure.getMessage());
+                    return Collections.nCopies(keys.size(), Optional.empty());
+                });
     }
 
     /**

@@ -18,7 +18,7 @@ import jakarta.enterprise.event.Observes;
 import dev.options.config.OptionsConfig;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
-import dev.options.store.OptionStore;
+import dev.options.store.OptionManager;
 import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,7 +53,7 @@ public class OutboxRelay {
     /** Most unreadable rows remembered (see {@link #passedOver}). */
     static final int UNREADABLE_KEPT = 10_000;
 
-    private final OptionStore store;
+    private final OptionManager store;
     private final Pool primary;
     private final ChangePublisher publisher;
     private final OutboxSweeper sweeper;
@@ -70,7 +70,7 @@ public class OutboxRelay {
     /** Rows no run will ever publish, remembered so that later claims pass over them. */
     private final Set<Long> unreadable = ConcurrentHashMap.newKeySet();
 
-    public OutboxRelay(OptionStore store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
+    public OutboxRelay(OptionManager store, Pool primary, ChangePublisher publisher, OutboxSweeper sweeper, OptionsConfig config,
             Vertx vertx, MeterRegistry meters, InvalidationFeed feed) {
         this.feed = feed;
         this.store = store;
@@ -114,7 +114,7 @@ public class OutboxRelay {
         // that follow a reconnect end once the rows of before it are gone
         boolean all = reconnected.getAndSet(false);
         double after = claimAge(all, reconnectedNanos, System.nanoTime(), config.outbox().relayAfter());
-        OptionStore.inBackground(vertx.getDelegate(), () -> relay(after)
+        OptionManager.inBackground(vertx.getDelegate(), () -> relay(after)
                 .subscribe().with(
                         published -> {
                             if (all && published >= config.outbox().relayBatch()) {
@@ -158,7 +158,7 @@ public class OutboxRelay {
                                 .collect().in(ArrayList<Long>::new, List::addAll))
                         .chain(published -> published.isEmpty()
                                 ? Uni.createFrom().item(0)
-                                : connection.preparedQuery(OptionStore.DELETE_OUTBOX)
+                                : connection.preparedQuery(OptionManager.DELETE_OUTBOX)
                                         .execute(Tuple.of(published.toArray(new Long[0])))
                                         .map(deleted -> deleted.rowCount())))
                 .call(published -> primary.query(DEPTH).execute()

@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import dev.options.config.OptionsConfig;
-import dev.options.store.OptionStore;
+import dev.options.store.OptionManager;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -34,7 +34,7 @@ public class OutboxSweeper {
     /** Most ids one statement deletes. */
     private static final int BATCH = 1000;
 
-    private final OptionStore store;
+    private final OptionManager store;
     private final Vertx vertx;
     private final Duration interval;
     /** Ids handed over whose delete has not completed yet (waiting, or in a running sweep). */
@@ -42,7 +42,7 @@ public class OutboxSweeper {
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxSweeper(OptionStore store, Vertx vertx, OptionsConfig config) {
+    public OutboxSweeper(OptionManager store, Vertx vertx, OptionsConfig config) {
         this.store = store;
         this.vertx = vertx;
         this.interval = config.outbox().sweepInterval();

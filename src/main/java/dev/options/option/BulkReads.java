@@ -19,7 +19,7 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
-import dev.options.store.OptionStore;
+import dev.options.store.OptionManager;
 import dev.options.store.StoredScope;
 import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
@@ -28,14 +28,14 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 class BulkReads {
 
-    private final OptionStore store;
+    private final OptionManager store;
     private final OptionRegistry registry;
     private final NearCache near;
     private final SharedCache shared;
     private final CacheMetrics metrics;
     private final boolean caches;
 
-    BulkReads(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near, SharedCache shared,
+    BulkReads(OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near, SharedCache shared,
             CacheMetrics metrics) {
         this.store = store;
         this.registry = registry;
@@ -72,7 +72,7 @@ class BulkReads {
         return fromShared(kind, key, misses, fallback, known)
                 .chain(remaining -> remaining.isEmpty()
                         ? Uni.createFrom().item(Map.<Long, JsonNode>of())
-                        : Uncancellable.of(store.bulk(kind, key, remaining)))
+                        : store.bulk(kind, key, remaining))
                 .map(found -> {
                     Map<Long, JsonNode> values = new LinkedHashMap<>();
                     for (Long id : ids) {
@@ -95,7 +95,7 @@ class BulkReads {
             List<Long> remaining = new ArrayList<>();
             for (int i = 0; i < misses.size(); i++) {
                 StoredScope stored = found.get(keys.get(i));
-                if (stored != null && stored.version() >= near.newestKnown(keys.get(i))) {
+                if (stored != null && stored.version() >= near.heardOf(keys.get(i))) {
                     metrics.hit(CacheMetrics.Layer.SHARED);
                     known.put(misses.get(i), effectiveValue(key, stored, fallback));
                 } else {

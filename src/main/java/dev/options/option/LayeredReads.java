@@ -16,7 +16,7 @@ import dev.options.config.OptionsConfig;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
-import dev.options.store.OptionStore;
+import dev.options.store.OptionManager;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -35,7 +35,7 @@ class LayeredReads {
     static final int SHARED_FILLS_IN_FLIGHT = 64;
     private static final Duration SHARED_FILL_WAIT = Duration.ofSeconds(10);
 
-    private final OptionStore store;
+    private final OptionManager store;
     private final OptionRegistry registry;
     private final NearCache near;
     private final SharedCache shared;
@@ -48,7 +48,7 @@ class LayeredReads {
     private final Set<ScopeKey> refreshing = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sharedFills = new AtomicInteger();
 
-    LayeredReads(OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near, SharedCache shared,
+    LayeredReads(OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near, SharedCache shared,
             CacheMetrics metrics, Vertx vertx) {
         this.store = store;
         this.registry = registry;
@@ -83,7 +83,7 @@ class LayeredReads {
         // in a transaction, on its connection; otherwise on a pooled connection of its own
         long ticket = near.ticket(scope.key());
         Uni<StoredScope> load = work.inTransaction() ? store.load(scope)
-                : flag == ReadFlag.NORMAL ? loadNormal(scope) : Uncancellable.of(store.loadDirect(scope));
+                : flag == ReadFlag.NORMAL ? loadNormal(scope) : store.loadDirect(scope);
         return load
                 .map(stored -> {
                     entry.loaded(stored, flag);
@@ -119,7 +119,7 @@ class LayeredReads {
             metrics.sharedLoad();
             // a load joined in flight may have begun before a version this instance has since written
             // or heard of: then this reader loads again, never answering older than what it knows
-            load = load.chain(joined -> joined.stored().version() >= near.newestKnown(key)
+            load = load.chain(joined -> joined.stored().version() >= near.heardOf(key)
                     ? Uni.createFrom().item(joined)
                     : loadBelowNear(scope));
         }
@@ -158,7 +158,7 @@ class LayeredReads {
         if (loading.containsKey(key) || !refreshing.add(key)) {
             return;
         }
-        OptionStore.inBackground(vertx, () -> {
+        OptionManager.inBackground(vertx, () -> {
             InFlight inFlight = loadOnce(scope);
             if (!inFlight.started()) {
                 refreshing.remove(key);
@@ -179,7 +179,7 @@ class LayeredReads {
             return loadNormal(scope).map(stored -> remember(scope, stored, ticket));
         }
         return shared.get(key).chain(found -> {
-            if (found.isPresent() && found.get().version() >= near.newestKnown(key)) {
+            if (found.isPresent() && found.get().version() >= near.heardOf(key)) {
                 metrics.hit(CacheMetrics.Layer.SHARED);
                 return Uni.createFrom().item(remember(scope, found.get(), ticket));
             }
@@ -219,14 +219,14 @@ class LayeredReads {
      * older version than one it answered or wrote).
      */
     private Uni<StoredScope> loadNormal(Scope scope) {
-        Uni<StoredScope> primary = Uncancellable.of(store.loadBatched(scope));
+        Uni<StoredScope> primary = store.loadBatched(scope);
         if (!store.hasReplica()) {
             return primary;
         }
-        long floor = near.newestKnown(scope.key());
+        long heard = near.heardOf(scope.key());
         return store.loadFromReplica(scope)
                 .onFailure().recoverWithNull()
-                .chain(stored -> stored != null && stored.version() >= floor ? Uni.createFrom().item(stored) : primary);
+                .chain(stored -> stored != null && stored.version() >= heard ? Uni.createFrom().item(stored) : primary);
     }
 
     /**

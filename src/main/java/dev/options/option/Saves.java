@@ -18,8 +18,9 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.Changes;
-import dev.options.store.OptionStore;
+import dev.options.store.OptionManager;
 import dev.options.store.StoredScope;
+import dev.options.store.Uncancellable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -32,7 +33,7 @@ import io.smallrye.mutiny.Uni;
 class Saves {
 
     private final LayeredReads reads;
-    private final OptionStore store;
+    private final OptionManager store;
     private final OptionRegistry registry;
     private final OptionsConfig config;
     private final NearCache near;
@@ -47,7 +48,7 @@ class Saves {
     private final Counter lockedSaves;
     private final Counter conflicts;
 
-    Saves(LayeredReads reads, OptionStore store, OptionRegistry registry, OptionsConfig config, NearCache near,
+    Saves(LayeredReads reads, OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near,
             ChangePublisher publisher, MeterRegistry meters) {
         this.reads = reads;
         this.store = store;
@@ -155,7 +156,7 @@ class Saves {
         }
         if (changes.isEmpty()) {
             // nothing to write if the scope is still at this version: one look at the version settles it
-            return Uncancellable.of(store.version(scope)).map(current -> {
+            return store.version(scope).map(current -> {
                 if (current != before.version()) {
                     entry.restore(staged);
                     return (Outcome) new ForTheLock();
@@ -168,6 +169,7 @@ class Saves {
         StoredScope after = changes.applyTo(before, before.version() + 1);
         // taken before the version can be committed: a newer one's invalidation can only come after
         long ticket = near.ticket(scope.key());
+        // the store's statement runs to its end by itself; so must the publishing of what it committed
         return Uncancellable.of(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {
             if (outboxId == null) {
                 conflicts.increment();
@@ -191,6 +193,7 @@ class Saves {
         if (unit.inTransaction()) {
             return Uni.createFrom().deferred(work::get);
         }
+        // the transaction runs to its end by itself; so must the publishing of what it committed
         return Uncancellable.of(Uni.createFrom().deferred(() -> {
                     unit.beginTransaction();
                     return store.inTransaction(work);

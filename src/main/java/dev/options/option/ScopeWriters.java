@@ -2,8 +2,9 @@ package dev.options.option;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -24,8 +25,8 @@ import io.vertx.core.Vertx;
  */
 final class ScopeWriters {
 
-    /** Per scope with a save running: the saves waiting behind it, in arrival order. */
-    private final ConcurrentHashMap<ScopeKey, ArrayDeque<Waiting>> waiting = new ConcurrentHashMap<>();
+    /** Per scope with a save running: the saves waiting behind it, in arrival order; guarded by itself. */
+    private final Map<ScopeKey, ArrayDeque<Waiting>> waiting = new HashMap<>();
 
     /** A save waiting for its turn: how to start it, and how to fail it without running it. */
     private record Waiting(Runnable start, Consumer<Throwable> fail) {
@@ -53,16 +54,17 @@ final class ScopeWriters {
                     });
             Consumer<Throwable> fail = context == null ? emitter::fail
                     : failure -> context.runOnContext(ignored -> emitter.fail(failure));
-            boolean[] first = { false };
-            waiting.compute(key, (k, queue) -> {
-                if (queue == null) {
-                    first[0] = true;
-                    return new ArrayDeque<>();
+            boolean first;
+            synchronized (waiting) {
+                ArrayDeque<Waiting> queue = waiting.get(key);
+                first = queue == null;
+                if (first) {
+                    waiting.put(key, new ArrayDeque<>());
+                } else {
+                    queue.add(new Waiting(context == null ? start : () -> context.runOnContext(ignored -> start.run()), fail));
                 }
-                queue.add(new Waiting(context == null ? start : () -> context.runOnContext(ignored -> start.run()), fail));
-                return queue;
-            });
-            if (first[0]) {
+            }
+            if (first) {
                 start.run();
             }
         });
@@ -71,31 +73,35 @@ final class ScopeWriters {
     /** Fails every save of {@code key} waiting now (not those that arrive after). */
     private void failWaiting(ScopeKey key, Throwable failure) {
         List<Waiting> failed = new ArrayList<>();
-        waiting.computeIfPresent(key, (k, queue) -> {
-            failed.addAll(queue);
-            queue.clear();
-            return queue;
-        });
+        synchronized (waiting) {
+            ArrayDeque<Waiting> queue = waiting.get(key);
+            if (queue != null) {
+                failed.addAll(queue);
+                queue.clear();
+            }
+        }
         failed.forEach(save -> save.fail().accept(failure));
     }
 
     /** Starts the next save of {@code key}, or forgets the scope when none waits. */
     private void next(ScopeKey key) {
-        Waiting[] next = { null };
-        waiting.compute(key, (k, queue) -> {
-            if (queue == null || queue.isEmpty()) {
-                return null;
+        Waiting next;
+        synchronized (waiting) {
+            ArrayDeque<Waiting> queue = waiting.get(key);
+            next = queue == null ? null : queue.poll();
+            if (next == null) {
+                waiting.remove(key);
             }
-            next[0] = queue.poll();
-            return queue;
-        });
-        if (next[0] != null) {
-            next[0].start().run();
+        }
+        if (next != null) {
+            next.start().run();
         }
     }
 
     /** Scopes with a save running (for tests). */
     int busy() {
-        return waiting.size();
+        synchronized (waiting) {
+            return waiting.size();
+        }
     }
 }

@@ -29,6 +29,7 @@ public enum ProblemType {
     UNSTORABLE_VALUE(422, "unstorable-value", "Option value cannot be stored"),
     TOO_MANY_SUBSCRIPTIONS(429, "too-many-subscriptions", "Too many change feed subscriptions"),
     DATABASE_UNAVAILABLE(503, "database-unavailable", "Database unavailable"),
+    SHUTTING_DOWN(503, "shutting-down", "Instance shutting down"),
     INTERNAL(500, "internal-error", "Internal error");
 
     private final int status;

@@ -11,9 +11,11 @@ import dev.options.scope.ScopeKind;
 
 /**
  * The SQL of one scope kind, generated once from its model and columns so that the three models
- * share one store and none has a copy of the logic. They are assembled with {@code ?1} placeholders
- * and kept in the reactive client's {@code $1}. Parameter {@code ?1} is always the scope key and
- * {@code ?2..} the scope's identifiers in {@link ScopeKind#idColumns()} order.
+ * share one manager and none has a copy of the logic. They are assembled with {@code ?1}
+ * placeholders; those run on the reactive pool are kept in its client's {@code $1}, {@link #write}
+ * (run on the Panache transaction's session, which renders {@code ?1} as {@code $1} itself) as
+ * assembled. Parameter {@code ?1} is always the scope key and {@code ?2..} the scope's identifiers
+ * in {@link ScopeKind#idColumns()} order.
  */
 record ScopeSql(String load, String write, String writeIfAt, String bulk, String loadMany) {
 
@@ -84,7 +86,7 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                     + " LEFT JOIN " + table + " o ON o." + idColumn + " = k.id" + nulls
                     + " ORDER BY k.i";
         }
-        return new ScopeSql(positional(load), positional(write), positional(writeIfAt), bulk == null ? null : positional(bulk),
+        return new ScopeSql(positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk),
                 loadMany == null ? null : positional(loadMany));
     }
 

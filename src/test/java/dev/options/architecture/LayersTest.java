@@ -14,7 +14,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
  * those below it. From the bottom up:
  *
  * <pre>
- * problem, config          what a failure is; the settings
+ * problem, config, batch   what a failure is; the settings; requests of one event-loop turn sent together
  * value, scope             an option's key and exact JSON value; the scopes and their keys
  * store                    Postgres, the source of truth
  * cache                    the near cache (per instance) and the shared cache (Redis)
@@ -41,6 +41,7 @@ class LayersTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("problem").definedBy("dev.options.problem..")
                 .layer("config").definedBy("dev.options.config..")
+                .layer("batch").definedBy("dev.options.batch..")
                 .layer("value").definedBy("dev.options.value..")
                 .layer("scope").definedBy("dev.options.scope..")
                 .layer("store").definedBy("dev.options.store..")
@@ -58,6 +59,7 @@ class LayersTest {
                 .whereLayer("cache").mayOnlyBeAccessedByLayers("events", "option", "http")
                 .whereLayer("store").mayOnlyBeAccessedByLayers("cache", "events", "option", "http")
                 .whereLayer("scope").mayOnlyBeAccessedByLayers("store", "cache", "events", "registry", "option", "security", "http")
+                .whereLayer("batch").mayOnlyBeAccessedByLayers("store", "cache")
                 .whereLayer("value").mayOnlyBeAccessedByLayers("store", "cache", "events", "registry", "option", "http")
                 .check(MAIN);
     }

@@ -82,7 +82,7 @@ class NearCacheTest {
         // which makes the cache forget version 2
         cache.invalidate(KEY, 2);
         scopeOfTheSameSlot(KEY, 2);
-        assertThat(cache.newestKnown(KEY)).as("forgotten").isZero();
+        assertThat(cache.heardOf(KEY)).as("forgotten").isZero();
         cache.offer(KEY, entry(1), ticket);
 
         assertThat(cache.get(KEY)).as("the load cannot tell what it missed: refused").isEmpty();
@@ -104,7 +104,7 @@ class NearCacheTest {
 
         assertThat(cache.get(KEY)).as("refused, and version 1 is gone: never older than this instance wrote").isEmpty();
         assertThat(cache.document(project)).isNull();
-        assertThat(cache.newestKnown(KEY)).as("version 2 is heard of").isEqualTo(2);
+        assertThat(cache.heardOf(KEY)).as("version 2 is heard of").isEqualTo(2);
         cache.offer(KEY, entry(1), cache.ticket(KEY));
         assertThat(cache.get(KEY)).as("so an older fill is refused").isEmpty();
     }
@@ -128,11 +128,11 @@ class NearCacheTest {
 
     /** A scope whose version heard of, here {@code version}, takes {@code key}'s slot from it. */
     private ScopeKey scopeOfTheSameSlot(ScopeKey key, long version) {
-        long known = cache.newestKnown(key);
+        long known = cache.heardOf(key);
         for (int i = 1_000_000;; i++) {
             ScopeKey candidate = new ScopeKey("organization_options:" + i);
             cache.invalidate(candidate, version);
-            if (cache.newestKnown(key) != known) {
+            if (cache.heardOf(key) != known) {
                 return candidate;
             }
         }
@@ -154,7 +154,7 @@ class NearCacheTest {
         assertThat(cachedVersion()).as("the event of the version held").isEqualTo(3);
         cache.invalidate(KEY, 4);
         assertThat(cache.get(KEY)).isEmpty();
-        assertThat(cache.newestKnown(KEY)).isEqualTo(4);
+        assertThat(cache.heardOf(KEY)).isEqualTo(4);
     }
 
     @Test
@@ -165,7 +165,7 @@ class NearCacheTest {
         cache.offer(KEY, entry(2));
         cache.trust(true);
         assertThat(cache.get(KEY)).as("nothing survives an outage of the feed").isEmpty();
-        assertThat(cache.newestKnown(KEY)).as("but versions heard of still count").isEqualTo(2);
+        assertThat(cache.heardOf(KEY)).as("but versions heard of still count").isEqualTo(2);
     }
 
     @Test
@@ -240,15 +240,15 @@ class NearCacheTest {
 
     @Test
     void versionsHeardOfAreKeptForABoundedNumberOfScopes() {
-        for (int i = 0; i < NearCache.NEWEST_KEPT * 2; i++) {
+        for (int i = 0; i < NearCache.HEARD_KEPT * 2; i++) {
             cache.invalidate(new ScopeKey("project_options:" + i), 2);
         }
         cache.cleanUp();
         long remembered = 0;
-        for (int i = 0; i < NearCache.NEWEST_KEPT * 2; i++) {
-            remembered += cache.newestKnown(new ScopeKey("project_options:" + i)) > 0 ? 1 : 0;
+        for (int i = 0; i < NearCache.HEARD_KEPT * 2; i++) {
+            remembered += cache.heardOf(new ScopeKey("project_options:" + i)) > 0 ? 1 : 0;
         }
-        assertThat(remembered).as("bounded, so a million scopes cannot fill the heap").isLessThanOrEqualTo(NearCache.NEWEST_KEPT);
+        assertThat(remembered).as("bounded, so a million scopes cannot fill the heap").isLessThanOrEqualTo(NearCache.HEARD_KEPT);
     }
 
     @Test
@@ -301,7 +301,7 @@ class NearCacheTest {
         ScopeKey once = new ScopeKey("user_options:7");
         small.offerRead(once, entry(3));
         assertThat(small.get(once)).as("nearly full: read once, not kept").isEmpty();
-        assertThat(small.newestKnown(once)).as("but its version was heard of").isEqualTo(3);
+        assertThat(small.heardOf(once)).as("but its version was heard of").isEqualTo(3);
         small.offerRead(once, entry(3));
         assertThat(small.get(once)).as("read again soon after: kept").isPresent();
         // a held entry's refresh (a read of the same version) is taken and starts its life again

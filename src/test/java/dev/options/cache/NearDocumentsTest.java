@@ -245,17 +245,17 @@ class NearDocumentsTest {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 while (System.nanoTime() < until) {
                     long id = 1 + random.nextInt(scopes);
-                    AtomicLong floor = heard.get(id);
+                    AtomicLong heardOf = heard.get(id);
                     if (role == 0) {
                         // an invalidation: raise what is heard of first, as the near cache does
-                        long version = floor.get() + 1;
-                        floor.accumulateAndGet(version, Math::max);
+                        long version = heardOf.get() + 1;
+                        heardOf.accumulateAndGet(version, Math::max);
                         documents.invalidate(0, id, version);
                         invalidated.get(id).accumulateAndGet(version, Math::max);
                     } else if (role == 1) {
                         // a fill, perhaps of a load that began before the last invalidation
-                        long version = Math.max(0, floor.get() - 1 + random.nextInt(3));
-                        documents.offer(0, id, version, document(0, id, version), FOREVER, floor::get, OPEN);
+                        long version = Math.max(0, heardOf.get() - 1 + random.nextInt(3));
+                        documents.offer(0, id, version, document(0, id, version), FOREVER, heardOf::get, OPEN);
                     } else {
                         long before = invalidated.get(id).get();
                         NearDocuments.Held found = documents.get(0, id, 0);

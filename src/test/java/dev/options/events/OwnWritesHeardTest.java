@@ -37,6 +37,6 @@ class OwnWritesHeardTest {
         Scope scope = Scope.project(Fixtures.newId());
         // not subscribed: nothing is sent to Redis, so nothing can come back through the stream
         publisher.committed(scope, new StoredScope(7, Map.of()), new byte[0], new TreeSet<>(), -1, near.ticket(scope.key()));
-        assertThat(near.newestKnown(scope.key())).isEqualTo(7);
+        assertThat(near.heardOf(scope.key())).isEqualTo(7);
     }
 }

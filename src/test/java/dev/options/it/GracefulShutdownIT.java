@@ -26,8 +26,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SIGTERM during a stream of writes: every write was either answered 2xx and is stored, or failed
- * (a connection error, or the 503 of a request that arrived after shutdown began) and is not
- * stored; and no committed change is left unpublished.
+ * (the 503 of a request that arrived after the instance stopped taking them, or a connection error
+ * once it stopped listening) and is not stored; and no committed change is left unpublished.
+ *
+ * <p>The clients speak HTTP/1.1: on HTTP/2 the draining instance sends GOAWAY, and Java 17's client
+ * fails the streams still in flight on it although they are answered (JDK-8335181, fixed in 24), so
+ * it would report writes the instance made and answered as failed.
  */
 class GracefulShutdownIT {
 
@@ -48,7 +52,7 @@ class GracefulShutdownIT {
         ConcurrentLinkedQueue<String> otherwise = new ConcurrentLinkedQueue<>();
         AtomicInteger sent = new AtomicInteger();
         ExecutorService clients = Executors.newFixedThreadPool(writers);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         for (int w = 0; w < writers; w++) {
             long user = firstUser + w;
             clients.submit(() -> {
@@ -67,7 +71,7 @@ class GracefulShutdownIT {
                             answered.add(id);
                             consecutiveRefusals = 0;
                         } else if (response.statusCode() == 503) {
-                            // arrived after shutdown began: refused before anything was done
+                            // arrived after the instance stopped taking requests: refused before anything was done
                             refused.add(id);
                             consecutiveRefusals++;
                         } else {

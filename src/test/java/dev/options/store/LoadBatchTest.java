@@ -34,7 +34,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 class LoadBatchTest {
 
     @Inject
-    OptionStore store;
+    OptionManager store;
 
     @Inject
     Pool pool;

@@ -1,9 +1,9 @@
-package dev.options.option;
+package dev.options.store;
 
 import io.smallrye.mutiny.Uni;
 
 /** Database work that runs to its end whoever stops listening. */
-final class Uncancellable {
+public final class Uncancellable {
 
     private Uncancellable() {
     }
@@ -14,7 +14,7 @@ final class Uncancellable {
      * connection holding a live transaction, and the pool would run dry. The result of work whose
      * caller has gone is dropped; a transaction commits or rolls back as it would have.
      */
-    static <T> Uni<T> of(Uni<T> work) {
+    public static <T> Uni<T> of(Uni<T> work) {
         return Uni.createFrom().emitter(emitter -> work.subscribe().with(emitter::complete, emitter::fail));
     }
 }

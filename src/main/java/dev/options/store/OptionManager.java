@@ -1,6 +1,7 @@
 package dev.options.store;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -12,46 +13,47 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.batch.TurnBatcher;
+import dev.options.scope.OptionModel;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Counter;
 import io.quarkus.arc.InjectableInstance;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Postgres, the source of truth, for all three option models through one set of generated
- * statements, on the reactive Postgres client. The methods that need a transaction run on the
- * connection of the one {@link #inTransaction} opened for this unit of work (held in its Vert.x
- * context, as Panache held its session) and issue their statements in sequence; the others each
- * take a pooled connection of their own.
+ * Postgres, the source of truth, for all three option models: the one manager the service reads
+ * and writes them through, dispatching on the scope's kind to its model's repository.
  *
- * <p>Every statement is counted, per unit of work and in the {@code options.store.statements} meter,
- * which is how the "one query per scope per request" promise is checked.
+ * <p>Two paths, for what each is good at. Saves that lock run in a Panache transaction
+ * ({@link #inTransaction}): the scope's {@link dev.options.store.model.OptionScope} locked
+ * {@code PESSIMISTIC_WRITE}, its rows read and written through its model's
+ * {@link ScopedOptionRepository} on the transaction's session. Work that needs no transaction runs
+ * as one statement on the reactive pool, with no session to open: cache-miss loads (batched per
+ * event-loop turn), the conditional one-statement save, bulk reads, the relay's.
+ *
+ * <p>Every method's work runs to its end once started, whoever stops listening
+ * ({@link Uncancellable}): a pipeline cut off between statements would leave its connection holding
+ * a live transaction. Every statement is counted, per unit of work and in the
+ * {@code options.store.statements} meter, which is how the "one query per scope per request"
+ * promise is checked.
  */
 @ApplicationScoped
-public class OptionStore {
-
-    private static final String LOCK = "SELECT version FROM option_scopes WHERE scope_key = $1 FOR NO KEY UPDATE";
-    private static final String CREATE = "INSERT INTO option_scopes (scope_key, version) VALUES ($1, 0)"
-            + " ON CONFLICT (scope_key) DO NOTHING RETURNING version";
-    /** The context-local key of the open transaction's connection. */
-    private static final String TRANSACTION = "dev.options.transaction";
+public class OptionManager {
 
     /** Marks a Vert.x context whose statements are background work (the relay, refreshes), not requests'. */
     public static final String BACKGROUND = "dev.options.background";
@@ -76,9 +78,17 @@ public class OptionStore {
     private final Counter replicaReads;
     private final List<Pool> replicas;
     private final Pool primary;
+    private final OptionScopes scopes;
+    private final TurnBatcher<Load, Loaded> loads = new TurnBatcher<>(this::send);
+    private final Map<OptionModel, ScopedOptionRepository<?, ?>> models = new EnumMap<>(OptionModel.class);
 
-    public OptionStore(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica) {
+    public OptionManager(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica,
+            OptionScopes scopes, OrganizationOptions organizations, ProjectOptions projects, UserOptions users) {
         this.primary = primary;
+        this.scopes = scopes;
+        models.put(OptionModel.ORGANIZATION_OPTIONS, organizations);
+        models.put(OptionModel.PROJECT_OPTIONS, projects);
+        models.put(OptionModel.USER_OPTIONS, users);
         this.reads = statements(meters, "read", "request", "primary");
         this.locks = statements(meters, "lock", "request", "primary");
         this.writes = statements(meters, "write", "request", "primary");
@@ -106,26 +116,17 @@ public class OptionStore {
      * for NORMAL reads only, since a replica may lag.
      */
     public Uni<StoredScope> loadFromReplica(Scope scope) {
-        return loadFrom(replicas.get(0), scope).invoke(() -> replicaReads.increment());
+        return Uncancellable.of(loadFrom(replicas.get(0), scope).invoke(() -> replicaReads.increment()));
     }
 
     /**
-     * Runs {@code work} in one Postgres transaction on a pooled connection of the primary: committed
-     * when its item arrives, rolled back when it fails. {@link #load}, {@link #lock} and {@link #write}
-     * called from within it run on that connection.
+     * Runs {@code work} in one Panache transaction (a Hibernate Reactive session on a pooled
+     * connection of the primary): committed when its item arrives, rolled back when it fails.
+     * {@link #load}, {@link #lock} and {@link #write} called from within it run on its session, in
+     * sequence; a statement on the pool meanwhile would take a second connection.
      */
     public <T> Uni<T> inTransaction(Supplier<Uni<T>> work) {
-        return primary.withTransaction(connection -> {
-            ContextLocals.put(TRANSACTION, connection);
-            return Uni.createFrom().<T>deferred(work::get).eventually(() -> ContextLocals.remove(TRANSACTION));
-        });
-    }
-
-    /** The connection of the transaction {@link #inTransaction} opened. */
-    private static Uni<SqlConnection> transaction() {
-        return Uni.createFrom().deferred(() -> ContextLocals.<SqlConnection>get(TRANSACTION)
-                .map(connection -> Uni.createFrom().item(connection))
-                .orElseGet(() -> Uni.createFrom().failure(new IllegalStateException("no transaction is open"))));
+        return Uncancellable.of(Panache.withTransaction(work));
     }
 
     /**
@@ -133,122 +134,87 @@ public class OptionStore {
      * for reads outside a transaction.
      */
     public Uni<StoredScope> loadDirect(Scope scope) {
-        return loadFrom(primary, scope).invoke(() -> count(reads));
+        return Uncancellable.of(loadFrom(primary, scope).invoke(() -> count(reads)));
     }
 
     /**
      * The scope as the primary holds it now, as {@link #loadDirect} reads it. Asked on an event loop
      * for a scope of one identifier, the load waits for the loop to finish the events at hand and
-     * goes out with every other such load they asked for, in one statement per kind (from one
-     * snapshot, each scope's version with exactly its rows), as the shared cache batches its reads:
-     * the many first reads of a cold start or a burst of new scopes cost Postgres one statement and
-     * one round trip a batch instead of one a scope. Each request counts it as one statement of its
-     * own; the meter counts the statements sent.
+     * goes out with every other such load they asked for ({@link TurnBatcher}), in one statement per
+     * kind (from one snapshot, each scope's version with exactly its rows), as the shared cache
+     * batches its reads: the many first reads of a cold start or a burst of new scopes cost Postgres
+     * one statement and one round trip a batch instead of one a scope. Each request counts it as one
+     * statement of its own; the meter counts the statements sent.
      */
     public Uni<StoredScope> loadBatched(Scope scope) {
         if (!scope.kind().singleId()) {
             return loadDirect(scope);
         }
         return Uni.createFrom().deferred(() -> {
-            Context context = Vertx.currentContext();
-            if (context == null || !Context.isOnEventLoopThread()) {
-                return loadDirect(scope);
-            }
             boolean background = inBackground();
             if (!background) {
                 Statements.count();
             }
-            ContextInternal caller = (ContextInternal) context;
-            ContextInternal loop = caller.unwrap();
-            Loads loads = (Loads) loop.contextData().computeIfAbsent(Loads.class, ignored -> new Loads());
-            return Uni.createFrom().emitter(waiter -> {
-                if (loads.add(scope, background, new Waiter(waiter, caller))) {
-                    loop.runOnContext(ignored -> send(loads.take()));
-                }
-            });
+            return loads.join(new Load(scope, background)).chain(Loaded::answer);
         });
     }
 
-    /**
-     * A load's subscriber and the context it asked on (a request's duplicated context): it resumes
-     * there, as it would after a statement of its own, so that what it does next (its unit of work,
-     * its context locals) is its request's.
-     */
-    private record Waiter(UniEmitter<? super StoredScope> emitter, ContextInternal context) {
-        void complete(StoredScope stored) {
-            context.emit(stored, emitter::complete);
-        }
-
-        void fail(Throwable failure) {
-            context.emit(failure, emitter::fail);
-        }
+    /** A load of a batch, and whether it is background work (for the meter). */
+    private record Load(Scope scope, boolean background) {
     }
 
-    /** The loads one event loop asked for since its batch was last sent; touched by that loop's thread only. */
-    private static final class Loads {
-        private List<Scope> scopes = new ArrayList<>();
-        private List<Waiter> waiters = new ArrayList<>();
-        private boolean forRequests;
-
-        /** Adds a load; true when it is the first since the last {@link #take}, so the batch is to be sent. */
-        boolean add(Scope scope, boolean background, Waiter waiter) {
-            scopes.add(scope);
-            waiters.add(waiter);
-            forRequests |= !background;
-            return scopes.size() == 1;
-        }
-
-        Loads take() {
-            Loads taken = new Loads();
-            taken.scopes = scopes;
-            taken.waiters = waiters;
-            taken.forRequests = forRequests;
-            scopes = new ArrayList<>();
-            waiters = new ArrayList<>();
-            forRequests = false;
-            return taken;
-        }
-    }
-
-    private void send(Loads loads) {
+    /** Sends a batch of loads: one statement per kind among them. */
+    private Uni<List<Loaded>> send(List<Load> batch) {
         Map<ScopeKind, List<Integer>> byKind = new EnumMap<>(ScopeKind.class);
-        for (int i = 0; i < loads.scopes.size(); i++) {
-            byKind.computeIfAbsent(loads.scopes.get(i).kind(), ignored -> new ArrayList<>()).add(i);
+        for (int i = 0; i < batch.size(); i++) {
+            byKind.computeIfAbsent(batch.get(i).scope().kind(), ignored -> new ArrayList<>()).add(i);
         }
+        Loaded[] answers = new Loaded[batch.size()];
+        List<Uni<Void>> statements = new ArrayList<>();
         byKind.forEach((kind, positions) -> {
             String[] keys = new String[positions.size()];
             Long[] ids = new Long[positions.size()];
+            boolean forRequests = false;
             for (int j = 0; j < keys.length; j++) {
-                Scope scope = loads.scopes.get(positions.get(j));
-                keys[j] = scope.key().value();
-                ids[j] = scope.ids().get(0);
+                Load load = batch.get(positions.get(j));
+                keys[j] = load.scope().key().value();
+                ids[j] = load.scope().ids().get(0);
+                forRequests |= !load.background();
             }
-            primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
-                    .invoke(() -> (loads.forRequests ? reads : background).increment())
-                    // read before subscribing: a callback that threw would leave the waiters waiting
+            Counter meter = forRequests ? reads : background;
+            statements.add(primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
+                    .invoke(() -> meter.increment())
                     .map(rows -> toStoredScopes(rows, keys.length))
-                    .subscribe().with(found -> {
+                    // a kind's statement that failed fails its own loads, not the other kinds'
+                    .onFailure().recoverWithItem(failure -> {
+                        Loaded[] failed = new Loaded[keys.length];
+                        Arrays.fill(failed, new Unreadable(failure));
+                        return failed;
+                    })
+                    .invoke(found -> {
                         for (int j = 0; j < found.length; j++) {
-                            found[j].answer(loads.waiters.get(positions.get(j)));
+                            answers[positions.get(j)] = found[j];
                         }
-                    }, failure -> positions.forEach(position -> loads.waiters.get(position).fail(failure)));
+                    })
+                    .replaceWithVoid());
         });
+        return Uni.join().all(statements).andFailFast().replaceWith(() -> List.of(answers));
     }
 
     /** One scope of a batch as it was read: its stored state, or why it could not be read. */
     private sealed interface Loaded {
-        void answer(Waiter waiter);
+        Uni<StoredScope> answer();
     }
 
     private record Read(StoredScope stored) implements Loaded {
-        public void answer(Waiter waiter) {
-            waiter.complete(stored);
+        public Uni<StoredScope> answer() {
+            return Uni.createFrom().item(stored);
         }
     }
 
-    private record Unreadable(RuntimeException failure) implements Loaded {
-        public void answer(Waiter waiter) {
-            waiter.fail(failure);
+    private record Unreadable(Throwable failure) implements Loaded {
+        public Uni<StoredScope> answer() {
+            return Uni.createFrom().failure(failure);
         }
     }
 
@@ -285,12 +251,12 @@ public class OptionStore {
     private static Uni<StoredScope> loadFrom(SqlClient client, Scope scope) {
         return client.preparedQuery(ScopeSql.of(scope.kind()).load())
                 .execute(Tuple.from(scopeParameters(scope)))
-                .map(OptionStore::toStoredScope);
+                .map(OptionManager::toStoredScope);
     }
 
     /** The scope's version and stored options, in one statement; needs a transaction. */
     public Uni<StoredScope> load(Scope scope) {
-        return transaction().chain(connection -> loadFrom(connection, scope)).invoke(() -> count(reads));
+        return model(scope).load(scope).invoke(() -> count(reads));
     }
 
     private static StoredScope toStoredScope(RowSet<Row> rows) {
@@ -312,26 +278,16 @@ public class OptionStore {
      * keys. Needs a transaction.
      */
     public Uni<Long> lock(Scope scope) {
-        Tuple key = Tuple.of(scope.key().value());
-        return transaction().chain(connection -> lockRow(connection, key)
-                .chain(version -> version != null
-                        ? Uni.createFrom().item(version)
-                        : createRow(connection, key).chain(created -> created != null
-                                ? Uni.createFrom().item(created)
-                                : lockRow(connection, key))));
+        String key = scope.key().value();
+        return lockRow(key).chain(version -> version != null
+                ? Uni.createFrom().item(version)
+                : scopes.create(key).invoke(() -> count(locks)).chain(created -> created != null
+                        ? Uni.createFrom().item(created)
+                        : lockRow(key)));
     }
 
-    private Uni<Long> lockRow(SqlConnection connection, Tuple key) {
-        return connection.preparedQuery(LOCK).execute(key)
-                .invoke(() -> count(locks))
-                .map(rows -> firstLong(rows, null));
-    }
-
-    /** The new row's version, or null when another transaction created it first (then it is committed). */
-    private Uni<Long> createRow(SqlConnection connection, Tuple key) {
-        return connection.preparedQuery(CREATE).execute(key)
-                .invoke(() -> count(locks))
-                .map(rows -> firstLong(rows, null));
+    private Uni<Long> lockRow(String key) {
+        return scopes.lock(key).invoke(() -> count(locks));
     }
 
     /**
@@ -340,17 +296,18 @@ public class OptionStore {
      * the scope's lock.
      */
     public Uni<Long> write(Scope scope, long version, Changes changes) {
-        String sql = ScopeSql.of(scope.kind()).write();
-        return transaction()
-                .chain(connection -> connection.preparedQuery(sql).execute(Tuple.from(saveParameters(scope, version, changes))))
+        return model(scope).write(scope, saveParameters(scope, version, changes))
                 .invoke(() -> count(writes))
-                .map(rows -> {
-                    Long outboxId = firstLong(rows, null);
+                .map(outboxId -> {
                     if (outboxId == null) {
                         throw new IllegalStateException("the save found no row of " + scope.key().value() + " to bump");
                     }
                     return outboxId;
                 });
+    }
+
+    private ScopedOptionRepository<?, ?> model(Scope scope) {
+        return models.get(scope.kind().model());
     }
 
     /**
@@ -360,18 +317,18 @@ public class OptionStore {
      * serializes with every other writer of the scope exactly as {@link #lock} does.
      */
     public Uni<Long> writeIfAt(Scope scope, long version, Changes changes) {
-        return primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
+        return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
                 .execute(Tuple.from(saveParameters(scope, version, changes)))
                 .invoke(() -> count(writes))
-                .map(rows -> firstLong(rows, null));
+                .map(rows -> firstLong(rows, null)));
     }
 
     /** The scope's version now (0 when never written), in one statement of its own. */
     public Uni<Long> version(Scope scope) {
-        return primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
+        return Uncancellable.of(primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
                 .execute(Tuple.of(scope.key().value()))
                 .invoke(() -> count(reads))
-                .map(rows -> firstLong(rows, 0L));
+                .map(rows -> firstLong(rows, 0L)));
     }
 
     /** Deletes the outbox rows whose ids are {@code $1}, an array. */
@@ -379,10 +336,10 @@ public class OptionStore {
 
     /** Removes published changes from the outbox, in one statement of its own: background work, never a request's. */
     public Uni<Integer> deleteOutbox(List<Long> ids) {
-        return primary.preparedQuery(DELETE_OUTBOX)
+        return Uncancellable.of(primary.preparedQuery(DELETE_OUTBOX)
                 .execute(Tuple.of(ids.toArray(new Long[0])))
                 .invoke(() -> background.increment())
-                .map(rows -> rows.rowCount());
+                .map(rows -> rows.rowCount()));
     }
 
     /**
@@ -390,7 +347,7 @@ public class OptionStore {
      * {@code ids}, in one statement on a pooled connection of its own; absent where nothing is stored.
      */
     public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
-        return primary.preparedQuery(ScopeSql.of(kind).bulk())
+        return Uncancellable.of(primary.preparedQuery(ScopeSql.of(kind).bulk())
                 .execute(Tuple.of(key, ids.toArray(new Long[0])))
                 .invoke(() -> count(reads))
                 .map(rows -> {
@@ -399,7 +356,7 @@ public class OptionStore {
                         values.put(row.getLong(0), OptionJson.parseStored(row.getString(1)));
                     }
                     return values;
-                });
+                }));
     }
 
     /** The parameters every statement of a scope starts with (see {@link ScopeSql}): its key, then its ids. */

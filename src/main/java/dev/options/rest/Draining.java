@@ -1,0 +1,83 @@
+package dev.options.rest;
+
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.options.config.OptionsConfig;
+import dev.options.problem.ProblemType;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+
+/**
+ * Once this instance has stopped taking requests (on SIGTERM, after the shutdown delay during which
+ * readiness is down and the load balancer stops sending), a request still arriving is refused with
+ * a {@code 503 shutting-down} problem, {@code Retry-After} and {@code Connection: close}, before
+ * anything is done: the client retries elsewhere and knows nothing was written. The requests in
+ * flight finish and are answered.
+ *
+ * <p>Quarkus 3.33 lets such requests through and closes their connections once each is done, and
+ * accepts them until its HTTP server closes, after it has stopped waiting for requests: a write
+ * accepted then can commit with its answer cut off, which the client cannot tell from one that
+ * never ran (GracefulShutdownIT).
+ */
+@ApplicationScoped
+public class Draining {
+
+    /** When requests stop being taken, on {@link System#nanoTime()}'s clock. */
+    private volatile long fromNanos = Long.MAX_VALUE;
+
+    private final Duration delay;
+    private final boolean delayEnabled;
+
+    public Draining(@ConfigProperty(name = "quarkus.shutdown.delay", defaultValue = "0s") Duration delay,
+            @ConfigProperty(name = "quarkus.shutdown.delay-enabled", defaultValue = "false") boolean delayEnabled) {
+        this.delay = delay;
+        this.delayEnabled = delayEnabled;
+    }
+
+    void delayBegins(@Observes ShutdownDelayInitiatedEvent event) {
+        stopTakingAfter(delayEnabled ? delay : Duration.ZERO);
+    }
+
+    void shutdown(@Observes ShutdownEvent event) {
+        stopTakingAfter(Duration.ZERO);
+    }
+
+    private void stopTakingAfter(Duration wait) {
+        long from = System.nanoTime() + wait.toNanos();
+        if (from < fromNanos) {
+            fromNanos = from;
+        }
+    }
+
+    /** Whether requests arriving now are refused. */
+    boolean draining() {
+        return System.nanoTime() - fromNanos >= 0 && fromNanos != Long.MAX_VALUE;
+    }
+
+    void install(@Observes Router router, OptionsConfig config) {
+        String retryAfter = String.valueOf(config.retryAfterSeconds());
+        router.route().order(Integer.MIN_VALUE + 50).handler(context -> {
+            if (!draining()) {
+                context.next();
+                return;
+            }
+            ProblemType type = ProblemType.SHUTTING_DOWN;
+            context.response()
+                    .setStatusCode(type.status())
+                    .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
+                    .putHeader(HttpHeaders.RETRY_AFTER, retryAfter)
+                    .putHeader(HttpHeaders.CONNECTION, "close")
+                    .end(Buffer.buffer(Problems.body(type, type.status(),
+                            "this instance is shutting down; nothing was done", context.request().path(), Map.of())));
+        });
+    }
+}

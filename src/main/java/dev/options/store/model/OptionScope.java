@@ -1,0 +1,28 @@
+package dev.options.store.model;
+
+import java.time.OffsetDateTime;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/**
+ * A scope's version, and the row its writers lock to serialize (even those that only add keys,
+ * which have no row of their own to lock yet). The version is bumped by the save's statement, so it
+ * is not a JPA {@code @Version}: Hibernate would bump and check it a second time.
+ */
+@Entity
+@Table(name = "option_scopes")
+public class OptionScope {
+
+    @Id
+    @Column(name = "scope_key")
+    public String scopeKey;
+
+    @Column(name = "version", nullable = false)
+    public long version;
+
+    @Column(name = "updated_at", nullable = false, insertable = false, updatable = false)
+    public OffsetDateTime updatedAt;
+}
