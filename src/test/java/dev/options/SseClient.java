@@ -18,6 +18,7 @@ public final class SseClient implements AutoCloseable {
     }
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
     private final CompletableFuture<HttpResponse<Stream<String>>> response;
     private volatile Stream<String> lines;
 
@@ -44,6 +45,8 @@ public final class SseClient implements AutoCloseable {
                         events.add(new Event(current[0], current[1], current[2]));
                     }
                     current[0] = current[1] = current[2] = null;
+                } else if (line.startsWith(":")) {
+                    comments.add(line.substring(1).trim());
                 } else if (line.startsWith("id:")) {
                     current[0] = line.substring(3).trim();
                 } else if (line.startsWith("event:")) {
@@ -60,6 +63,11 @@ public final class SseClient implements AutoCloseable {
     /** The next event, or null if none arrives within {@code timeout}. */
     public Event next(Duration timeout) throws InterruptedException {
         return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next comment line's text, or null if none arrives within {@code timeout}. */
+    public String nextComment(Duration timeout) throws InterruptedException {
+        return comments.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits until the server has answered the request (the stream is open). */

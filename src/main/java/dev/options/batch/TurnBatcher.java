@@ -61,6 +61,12 @@ public final class TurnBatcher<R, A> {
             sent = Uni.createFrom().failure(failure);
         }
         sent.subscribe().with(answers -> {
+            if (answers == null || answers.size() != batch.waiters.size()) {
+                IllegalStateException wrong = new IllegalStateException("a batch of " + batch.waiters.size()
+                        + " requests got " + (answers == null ? "no" : answers.size()) + " answers");
+                batch.waiters.forEach(waiter -> waiter.fail(wrong));
+                return;
+            }
             for (int i = 0; i < batch.waiters.size(); i++) {
                 batch.waiters.get(i).complete(answers.get(i));
             }

@@ -121,10 +121,8 @@ public class NearCache {
      * versions indexed by the scope key's hash: a scope is forgotten when another of the same slot is
      * heard of, so what is kept is what was heard of recently (a late fill lands milliseconds after
      * its invalidation). Three arrays of longs, allocated once, under striped locks: nothing is
-     * allocated per version heard of. It was a Caffeine cache, then a table of (key, version)
-     * objects: each heard version was a new object keeping its scope key alive, about 120 bytes, so
-     * 15 MB of a small heap were this table and every first read over a million scopes left old-
-     * generation garbage behind (measured: a 160 MB heap spent half its time in full collections).
+     * allocated per version heard of (an object per version would leave old-generation garbage
+     * behind every first read of a scope).
      * <p>
      * A slot names its scope by a 64-bit fingerprint of the key (two scopes of one slot mistaken for
      * each other: one chance in 2^64 per comparison). Forgetting must not let a stale fill in: a load

@@ -143,6 +143,10 @@ public interface OptionsConfig {
         @WithDefault("PT1S")
         Duration gapCheck();
 
+        /** How often a change-feed stream with nothing to send sends a comment line ({@code : keep-alive}), so proxies keep it. */
+        @WithDefault("PT15S")
+        Duration heartbeat();
+
         /** Most change-feed streams one caller (token subject, or address without authentication) holds open at once. */
         @WithDefault("16")
         int maxSubscriptionsPerCaller();

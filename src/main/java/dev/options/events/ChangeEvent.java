@@ -33,7 +33,7 @@ public record ChangeEvent(String id, ScopeKey scope, long version, List<String> 
     }
 
     /** Compares stream ids as Redis does: milliseconds, then sequence, both unsigned 64-bit numbers. */
-    static int compare(String a, String b) {
+    public static int compare(String a, String b) {
         int byTime = Long.compareUnsigned(millis(a), millis(b));
         return byTime != 0 ? byTime : Long.compareUnsigned(sequence(a), sequence(b));
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -113,20 +114,53 @@ public class InvalidationFeed {
                 }, failure -> Log.debugf("change stream check failed: %s", failure.getMessage()));
     }
 
-    /** The id of the first entry in an XINFO STREAM answer (a map in RESP3, name-value pairs in RESP2). */
+    /** The id of the first entry in an XINFO STREAM answer. */
     private static String firstEntryId(Response info) {
-        Response first = null;
+        Response first = field(info, "first-entry");
+        return first == null || first.size() == 0 ? null : first.get(0).toString();
+    }
+
+    /** A field of an XINFO STREAM answer (a map in RESP3, name-value pairs in RESP2), or null. */
+    private static Response field(Response info, String name) {
         try {
-            first = info.get("first-entry");
+            return info.get(name);
         } catch (RuntimeException notAMap) {
             for (int i = 0; i + 1 < info.size(); i += 2) {
-                Response name = info.get(i);
-                if (name != null && "first-entry".equals(name.toString())) {
-                    first = info.get(i + 1);
+                Response field = info.get(i);
+                if (field != null && name.equals(field.toString())) {
+                    return info.get(i + 1);
                 }
             }
+            return null;
         }
-        return first == null || first.size() == 0 ? null : first.get(0).toString();
+    }
+
+    /**
+     * Whether the stream may no longer hold every event after {@code resumeAfter}: empty when it
+     * holds them all; else the id to go on after, the newest the stream has generated (or
+     * {@code 0-0}, its start, when there is no stream). It holds them when {@code resumeAfter} is
+     * at or after its oldest entry (a stream loses entries from its head only) or at or after the
+     * newest it generated, or is {@code 0-0} and the stream never lost an entry. Otherwise the
+     * event it names is gone (trimmed, with any that followed it, or from a stream Redis no longer
+     * has after it restarted empty).
+     */
+    public Uni<Optional<String>> lostAfter(String resumeAfter) {
+        return redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(stream))
+                .ifNoItem().after(config.cache().sharedTimeout()).fail()
+                .map(info -> {
+                    String first = firstEntryId(info);
+                    String generated = String.valueOf(field(info, "last-generated-id"));
+                    Response added = field(info, "entries-added");
+                    Response length = field(info, "length");
+                    boolean neverLost = added != null && length != null && added.toLong().equals(length.toLong());
+                    boolean holds = first != null && ChangeEvent.compare(resumeAfter, first) >= 0
+                            || ChangeEvent.isStreamId(generated) && ChangeEvent.compare(resumeAfter, generated) >= 0
+                            || neverLost && ChangeEvent.compare(resumeAfter, "0-0") == 0;
+                    return holds ? Optional.<String>empty() : Optional.of(ChangeEvent.isStreamId(generated) ? generated : "0-0");
+                })
+                // no stream at all: nothing after any resume point is held, and what comes next starts one
+                .onFailure(failure -> String.valueOf(failure.getMessage()).contains("no such key"))
+                .recoverWithItem(() -> ChangeEvent.compare(resumeAfter, "0-0") == 0 ? Optional.empty() : Optional.of("0-0"));
     }
 
     /** How many times the feed found events it never read gone from the stream. */

@@ -114,16 +114,19 @@ class LayeredReads {
         metrics.miss(CacheMetrics.Layer.NEAR);
         Context caller = Vertx.currentContext();
         InFlight inFlight = loadOnce(scope);
-        Uni<NearCache.Entry> load = inFlight.load();
+        // each reader goes on on its own context, whoever's load it joined
+        Uni<NearCache.Entry> load = caller == null ? inFlight.load()
+                : inFlight.load().emitOn(command -> caller.runOnContext(ignored -> command.run()));
         if (!inFlight.started()) {
             metrics.sharedLoad();
             // a load joined in flight may have begun before a version this instance has since written
-            // or heard of: then this reader loads again, never answering older than what it knows
+            // or heard of: then this reader loads again (on its own context, counted as its own),
+            // never answering older than what it knows
             load = load.chain(joined -> joined.stored().version() >= near.heardOf(key)
                     ? Uni.createFrom().item(joined)
                     : loadBelowNear(scope));
         }
-        return caller == null ? load : load.emitOn(command -> caller.runOnContext(ignored -> command.run()));
+        return load;
     }
 
     /** A load below the near cache, and whether this reader started it or joined one in flight. */

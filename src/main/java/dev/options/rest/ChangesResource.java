@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,16 +30,21 @@ import dev.options.problem.ProblemType;
 import dev.options.security.Access;
 import dev.options.security.Caller;
 import dev.options.security.FeedAuthorization;
+import dev.options.value.OptionJson;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The change feed: one server-sent event per committed change, from the instance's tail of the
  * Redis stream. A client that reconnects with {@code Last-Event-ID} first gets what it missed (while
- * the stream retains it), then the live events, with no gap and no duplicate.
+ * the stream retains it), then the live events, with no gap and no duplicate. When the stream no
+ * longer holds everything after that id, the stream starts with {@code event: reset} instead (its id
+ * where the stream goes on from), never resuming silently over a gap. A stream with nothing to send
+ * sends {@code : keep-alive} every {@code options.feed.heartbeat}.
  *
  * <p>Each subscriber costs a bounded amount of memory, whatever its client does: events of scopes it
  * does not follow are dropped before anything is kept; the missed events are read a page at a time,
@@ -54,13 +60,17 @@ public class ChangesResource {
     private static final long FUTURE_TOLERANCE_MILLIS = Duration.ofDays(1).toMillis();
 
     private final InvalidationFeed feed;
+    private final Vertx vertx;
+    private final long heartbeatMillis;
     private final Duration redisTimeout;
     private final int buffer;
     private final int maxPerCaller;
     private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
 
-    public ChangesResource(InvalidationFeed feed, OptionsConfig config) {
+    public ChangesResource(InvalidationFeed feed, OptionsConfig config, Vertx vertx) {
         this.feed = feed;
+        this.vertx = vertx;
+        this.heartbeatMillis = Math.max(10, config.feed().heartbeat().toMillis());
         this.redisTimeout = config.cache().sharedTimeout().plusSeconds(5);
         this.buffer = config.feed().subscriberBuffer();
         this.maxPerCaller = config.feed().maxSubscriptionsPerCaller();
@@ -90,15 +100,47 @@ public class ChangesResource {
                 .orElseGet(() -> "address:" + request.remoteAddress().hostAddress());
         AtomicInteger held = reserve(caller);
         return Multi.createFrom()
-                .<ChangeEvent>emitter(emitter -> new Subscription(emitter, wanted, resumeAfter, () -> release(caller, held)).start(),
+                .<Item>emitter(emitter -> new Subscription(emitter, wanted, resumeAfter, () -> release(caller, held)).start(),
                         BackPressureStrategy.ERROR)
-                .map(event -> sse.newEventBuilder()
-                        .id(event.id())
-                        .name("option-change")
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                        .data(event.json())
-                        .build());
+                .map(item -> item.toSse(sse));
     }
+
+    /** What a stream sends: a change, a reset, or a heartbeat. */
+    private sealed interface Item {
+        OutboundSseEvent toSse(Sse sse);
+    }
+
+    private record Change(ChangeEvent event) implements Item {
+        public OutboundSseEvent toSse(Sse sse) {
+            return sse.newEventBuilder()
+                    .id(event.id())
+                    .name("option-change")
+                    .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                    .data(event.json())
+                    .build();
+        }
+    }
+
+    /** The client missed events the stream no longer holds; it goes on after {@code id}. */
+    private record Reset(String id) implements Item {
+        public OutboundSseEvent toSse(Sse sse) {
+            return sse.newEventBuilder()
+                    .id(id)
+                    .name("reset")
+                    .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                    .data(OptionJson.text(Map.of("reason",
+                            "the change stream no longer holds every event after Last-Event-ID: read your scopes again")))
+                    .build();
+        }
+    }
+
+    private record KeepAlive() implements Item {
+        public OutboundSseEvent toSse(Sse sse) {
+            return sse.newEventBuilder().comment("keep-alive").build();
+        }
+    }
+
+    private static final KeepAlive KEEP_ALIVE = new KeepAlive();
 
     /** One more open stream for {@code caller}, or a 429 problem when it holds the most it may. */
     private AtomicInteger reserve(String caller) {
@@ -130,11 +172,11 @@ public class ChangesResource {
      * answers and the client's demand arrive on different threads.
      */
     private final class Subscription {
-        private final MultiEmitter<? super ChangeEvent> emitter;
+        private final MultiEmitter<? super Item> emitter;
         private final Set<String> wanted;
         private final Runnable released;
-        /** Events for the client, oldest first, at most {@link #buffer}. */
-        private final ArrayDeque<ChangeEvent> pending = new ArrayDeque<>();
+        /** What is for the client, oldest first, at most {@link #buffer} events (and a reset or a heartbeat). */
+        private final ArrayDeque<Item> pending = new ArrayDeque<>();
         /** Live events heard while the missed ones are read, at most {@link #buffer}. */
         private final ArrayDeque<ChangeEvent> held = new ArrayDeque<>();
         /** The id of the last event queued for the client: nothing at or before it goes out again. */
@@ -149,9 +191,12 @@ public class ChangesResource {
         /** An emit is under way on this thread: a demand it causes is served by the loop that runs it. */
         private boolean emitting;
         private boolean drainAgain;
+        /** Whether the resume point was checked against what the stream retains. */
+        private boolean checked;
+        private long heartbeat = -1;
         private Runnable unregister = () -> { };
 
-        Subscription(MultiEmitter<? super ChangeEvent> emitter, Set<String> wanted, String lastEventId, Runnable released) {
+        Subscription(MultiEmitter<? super Item> emitter, Set<String> wanted, String lastEventId, Runnable released) {
             this.emitter = emitter;
             this.wanted = wanted;
             this.last = lastEventId;
@@ -164,7 +209,20 @@ public class ChangesResource {
             emitter.onRequest(requested -> drain());
             synchronized (this) {
                 live = cursor == null;
+                checked = live;
                 unregister = feed.listen(this::heard);
+                heartbeat = vertx.setPeriodic(heartbeatMillis, id -> keepAlive());
+            }
+            drain();
+        }
+
+        /** A heartbeat, when nothing else waits to go out (and the client is reading). */
+        private void keepAlive() {
+            synchronized (this) {
+                if (ended || !pending.isEmpty()) {
+                    return;
+                }
+                pending.add(KEEP_ALIVE);
             }
             drain();
         }
@@ -177,6 +235,7 @@ public class ChangesResource {
                 held.clear();
                 remove = unregister;
             }
+            vertx.cancelTimer(heartbeat);
             remove.run();
             released.run();
         }
@@ -222,7 +281,7 @@ public class ChangesResource {
                 return;
             }
             last = event.id();
-            pending.add(event);
+            pending.add(new Change(event));
         }
 
         /** Sends what the client asked for; once it has taken everything, reads the next page of missed events. */
@@ -249,8 +308,36 @@ public class ChangesResource {
                 fetching |= fetch;
             }
             if (fetch) {
-                readMissed();
+                if (checked) {
+                    readMissed();
+                } else {
+                    checkRetained();
+                }
             }
+        }
+
+        /** Whether the stream still holds everything after the resume point; if not, a reset goes first. */
+        private void checkRetained() {
+            feed.lostAfter(cursor)
+                    .ifNoItem().after(redisTimeout).fail()
+                    .subscribe().with(lost -> {
+                        synchronized (this) {
+                            fetching = false;
+                            checked = true;
+                            if (ended) {
+                                return;
+                            }
+                            lost.ifPresent(goOnAfter -> {
+                                pending.add(new Reset(goOnAfter));
+                                last = goOnAfter;
+                                cursor = goOnAfter;
+                            });
+                        }
+                        drain();
+                    }, failure -> {
+                        Log.debugf("change feed retention check failed: %s", failure.getMessage());
+                        emitter.fail(failure);
+                    });
         }
 
         private void readMissed() {

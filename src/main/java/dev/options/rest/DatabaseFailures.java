@@ -4,7 +4,6 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
 import dev.options.store.PostgresWaits;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 /** Tells a database that cannot be reached from a database that refused a statement. */
@@ -23,17 +22,15 @@ final class DatabaseFailures {
         if (PostgresWaits.gaveUp(failure)) {
             return true;
         }
+        String state = PostgresWaits.sqlState(failure);
+        if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300") || state.equals("25P03"))) {
+            return true;
+        }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException
                     || cause instanceof ClosedConnectionException
                     || cause instanceof TimeoutException) {
                 return true;
-            }
-            if (cause instanceof PgException pg && pg.getSqlState() != null) {
-                String state = pg.getSqlState();
-                if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300") || state.equals("25P03")) {
-                    return true;
-                }
             }
             String name = cause.getClass().getName();
             String message = String.valueOf(cause.getMessage());
@@ -51,14 +48,6 @@ final class DatabaseFailures {
 
     /** The SQLSTATE of the first Postgres error in the chain, or null. */
     static String sqlState(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof PgException pg) {
-                return pg.getSqlState();
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return null;
+        return PostgresWaits.sqlState(failure);
     }
 }

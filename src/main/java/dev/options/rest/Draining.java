@@ -14,6 +14,8 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 
 /**
@@ -21,7 +23,8 @@ import io.vertx.ext.web.Router;
  * readiness is down and the load balancer stops sending), a request still arriving is refused with
  * a {@code 503 shutting-down} problem, {@code Retry-After} and {@code Connection: close}, before
  * anything is done: the client retries elsewhere and knows nothing was written. The requests in
- * flight finish and are answered.
+ * flight finish and are answered; health probes keep answering ({@code Connection: close} only on
+ * HTTP/1.x, where it means something).
  *
  * <p>Quarkus 3.33 lets such requests through and closes their connections once each is done, and
  * accepts them until its HTTP server closes, after it has stopped waiting for requests: a write
@@ -66,17 +69,21 @@ public class Draining {
     void install(@Observes Router router, OptionsConfig config) {
         String retryAfter = String.valueOf(config.retryAfterSeconds());
         router.route().order(Integer.MIN_VALUE + 50).handler(context -> {
-            if (!draining()) {
+            // probes go on answering: a liveness probe refused would have the instance killed mid-drain
+            if (!draining() || context.request().path().startsWith("/q/health")) {
                 context.next();
                 return;
             }
             ProblemType type = ProblemType.SHUTTING_DOWN;
-            context.response()
+            HttpServerResponse response = context.response()
                     .setStatusCode(type.status())
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
-                    .putHeader(HttpHeaders.RETRY_AFTER, retryAfter)
-                    .putHeader(HttpHeaders.CONNECTION, "close")
-                    .end(Buffer.buffer(Problems.body(type, type.status(),
+                    .putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
+            if (context.request().version() != HttpVersion.HTTP_2) {
+                // a connection header is malformed on HTTP/2, where the server's GOAWAY says it instead
+                response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            response.end(Buffer.buffer(Problems.body(type, type.status(),
                             "this instance is shutting down; nothing was done", context.request().path(), Map.of())));
         });
     }

@@ -76,6 +76,29 @@ class LockTimeoutTest {
     }
 
     @Test
+    void aScopesFirstWriteWaitingOnAFrozenCreatorAnswers503FromTheLockingTransaction() throws Exception {
+        Http http = new Http(base);
+        long user = Fixtures.newId();
+        String scope = "/v1/users/" + user + "/options";
+        String key = "user_options:" + user + ":user";
+        // a frozen session that began creating the scope's row: the first write's locking save (a
+        // Hibernate Reactive transaction) waits on it to create the row itself
+        try (Connection creator = DriverManager.getConnection(jdbcUrl(), "postgres", "")) {
+            creator.setAutoCommit(false);
+            try (Statement create = creator.createStatement()) {
+                create.execute("INSERT INTO option_scopes (scope_key, version) VALUES ('" + key + "', 0)");
+            }
+            Http.Answer put = http.send("PUT", scope + "/a", "application/json", "1");
+            assertThat(put.status()).as(put.body()).isEqualTo(503);
+            assertThat(put.json().get("type").asText()).isEqualTo("/problems/database-unavailable");
+            assertThat(put.headers().firstValue("Retry-After")).isPresent();
+            creator.rollback();
+        }
+        assertThat(Database.version(key)).as("nothing was written").isZero();
+        assertThat(http.send("PUT", scope + "/a", "application/json", "1").status()).isEqualTo(200);
+    }
+
+    @Test
     void writersQueuedBehindAFrozenLockHolderAnswerTogetherNotOneTimeoutEach() throws Exception {
         Http http = new Http(base);
         long user = Fixtures.newId();
