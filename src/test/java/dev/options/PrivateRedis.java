@@ -76,6 +76,27 @@ public class PrivateRedis implements QuarkusTestResourceLifecycleManager {
         throw new IllegalStateException("redis-server did not come up on port " + port);
     }
 
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is answered, as a paused VM. */
+    public static synchronized void pauseServer() {
+        signal("STOP");
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    public static synchronized void resumeServer() {
+        signal("CONT");
+    }
+
+    private static void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(server.pid())).start();
+            kill.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Kills the server at once, as a crash would; everything it held is gone. */
     public static synchronized void stopServer() {
         if (server != null) {
