@@ -1,7 +1,6 @@
 package dev.options.store;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.options.batch.TurnBatcher;
 import dev.options.scope.OptionModel;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
@@ -79,7 +77,7 @@ public class OptionManager {
     private final List<Pool> replicas;
     private final Pool primary;
     private final OptionScopes scopes;
-    private final TurnBatcher<Load, Loaded> loads = new TurnBatcher<>(this::send);
+    private final BatchedLoads batched;
     private final Map<OptionModel, ScopedOptionRepository<?, ?>> models = new EnumMap<>(OptionModel.class);
 
     public OptionManager(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica,
@@ -95,6 +93,7 @@ public class OptionManager {
         this.background = statements(meters, "any", "background", "primary");
         this.replicaReads = statements(meters, "read", "request", "replica");
         this.replicas = replica.listActive();
+        this.batched = new BatchedLoads(primary, reads, background);
     }
 
     private static Counter statements(MeterRegistry meters, String kind, String caller, String pool) {
@@ -140,7 +139,7 @@ public class OptionManager {
     /**
      * The scope as the primary holds it now, as {@link #loadDirect} reads it. Asked on an event loop
      * for a scope of one identifier, the load waits for the loop to finish the events at hand and
-     * goes out with every other such load they asked for ({@link TurnBatcher}), in one statement per
+     * goes out with every other such load they asked for ({@link BatchedLoads}), in one statement per
      * kind (from one snapshot, each scope's version with exactly its rows), as the shared cache
      * batches its reads: the many first reads of a cold start or a burst of new scopes cost Postgres
      * one statement and one round trip a batch instead of one a scope. Each request counts it as one
@@ -155,97 +154,8 @@ public class OptionManager {
             if (!background) {
                 Statements.count();
             }
-            return loads.join(new Load(scope, background)).chain(Loaded::answer);
+            return batched.load(scope, background);
         });
-    }
-
-    /** A load of a batch, and whether it is background work (for the meter). */
-    private record Load(Scope scope, boolean background) {
-    }
-
-    /** Sends a batch of loads: one statement per kind among them. */
-    private Uni<List<Loaded>> send(List<Load> batch) {
-        Map<ScopeKind, List<Integer>> byKind = new EnumMap<>(ScopeKind.class);
-        for (int i = 0; i < batch.size(); i++) {
-            byKind.computeIfAbsent(batch.get(i).scope().kind(), ignored -> new ArrayList<>()).add(i);
-        }
-        Loaded[] answers = new Loaded[batch.size()];
-        List<Uni<Void>> statements = new ArrayList<>();
-        byKind.forEach((kind, positions) -> {
-            String[] keys = new String[positions.size()];
-            Long[] ids = new Long[positions.size()];
-            boolean forRequests = false;
-            for (int j = 0; j < keys.length; j++) {
-                Load load = batch.get(positions.get(j));
-                keys[j] = load.scope().key().value();
-                ids[j] = load.scope().ids().get(0);
-                forRequests |= !load.background();
-            }
-            Counter meter = forRequests ? reads : background;
-            statements.add(primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
-                    .invoke(() -> meter.increment())
-                    .map(rows -> toStoredScopes(rows, keys.length))
-                    // a kind's statement that failed fails its own loads, not the other kinds'
-                    .onFailure().recoverWithItem(failure -> {
-                        Loaded[] failed = new Loaded[keys.length];
-                        Arrays.fill(failed, new Unreadable(failure));
-                        return failed;
-                    })
-                    .invoke(found -> {
-                        for (int j = 0; j < found.length; j++) {
-                            answers[positions.get(j)] = found[j];
-                        }
-                    })
-                    .replaceWithVoid());
-        });
-        return Uni.join().all(statements).andFailFast().replaceWith(() -> List.of(answers));
-    }
-
-    /** One scope of a batch as it was read: its stored state, or why it could not be read. */
-    private sealed interface Loaded {
-        Uni<StoredScope> answer();
-    }
-
-    private record Read(StoredScope stored) implements Loaded {
-        public Uni<StoredScope> answer() {
-            return Uni.createFrom().item(stored);
-        }
-    }
-
-    private record Unreadable(Throwable failure) implements Loaded {
-        public Uni<StoredScope> answer() {
-            return Uni.createFrom().failure(failure);
-        }
-    }
-
-    /**
-     * The scopes of a {@link ScopeSql#loadMany} answer, in the order they were asked for; a row that
-     * cannot be read fails its own scope alone, never the others of its batch.
-     */
-    private static Loaded[] toStoredScopes(RowSet<Row> rows, int count) {
-        long[] versions = new long[count];
-        RuntimeException[] failures = new RuntimeException[count];
-        List<Map<String, JsonNode>> options = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            options.add(new TreeMap<>());
-        }
-        for (Row row : rows) {
-            int position = (int) (row.getLong(0) - 1);
-            versions[position] = row.getLong(1);
-            String key = row.getString(2);
-            if (key != null && failures[position] == null) {
-                try {
-                    options.get(position).put(key, OptionJson.parseStored(row.getString(3)));
-                } catch (RuntimeException unreadable) {
-                    failures[position] = unreadable;
-                }
-            }
-        }
-        Loaded[] scopes = new Loaded[count];
-        for (int i = 0; i < count; i++) {
-            scopes[i] = failures[i] != null ? new Unreadable(failures[i]) : new Read(new StoredScope(versions[i], options.get(i)));
-        }
-        return scopes;
     }
 
     private static Uni<StoredScope> loadFrom(SqlClient client, Scope scope) {
