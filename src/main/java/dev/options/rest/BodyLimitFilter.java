@@ -42,11 +42,6 @@ public class BodyLimitFilter {
     }
 
     private static void reject(io.vertx.ext.web.RoutingContext context, ProblemType type, String detail) {
-        context.response()
-                .setStatusCode(type.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
-                .putHeader(HttpHeaders.CONNECTION, "close")
-                .end(io.vertx.core.buffer.Buffer.buffer(
-                        Problems.body(type, type.status(), detail, context.request().path(), Map.of())));
+        Problems.send(context, type, detail, Map.of(HttpHeaders.CONNECTION.toString(), "close"));
     }
 }

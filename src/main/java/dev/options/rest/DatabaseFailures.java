@@ -45,9 +45,4 @@ final class DatabaseFailures {
         }
         return false;
     }
-
-    /** The SQLSTATE of the first Postgres error in the chain, or null. */
-    static String sqlState(Throwable failure) {
-        return PostgresWaits.sqlState(failure);
-    }
 }

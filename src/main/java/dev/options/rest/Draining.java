@@ -12,9 +12,7 @@ import dev.options.config.OptionsConfig;
 import dev.options.problem.ProblemType;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 
@@ -74,17 +72,11 @@ public class Draining {
                 context.next();
                 return;
             }
-            ProblemType type = ProblemType.SHUTTING_DOWN;
-            HttpServerResponse response = context.response()
-                    .setStatusCode(type.status())
-                    .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
-                    .putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
-            if (context.request().version() != HttpVersion.HTTP_2) {
-                // a connection header is malformed on HTTP/2, where the server's GOAWAY says it instead
-                response.putHeader(HttpHeaders.CONNECTION, "close");
-            }
-            response.end(Buffer.buffer(Problems.body(type, type.status(),
-                            "this instance is shutting down; nothing was done", context.request().path(), Map.of())));
+            // a connection header is malformed on HTTP/2, where the server's GOAWAY says it instead
+            Map<String, String> headers = context.request().version() == HttpVersion.HTTP_2
+                    ? Map.of(HttpHeaders.RETRY_AFTER.toString(), retryAfter)
+                    : Map.of(HttpHeaders.RETRY_AFTER.toString(), retryAfter, HttpHeaders.CONNECTION.toString(), "close");
+            Problems.send(context, ProblemType.SHUTTING_DOWN, "this instance is shutting down; nothing was done", headers);
         });
     }
 }

@@ -11,6 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import dev.options.config.OptionsConfig;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
+import dev.options.store.PostgresWaits;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.vertx.core.http.HttpServerRequest;
@@ -69,7 +70,7 @@ public class ProblemMapper {
                     .header(HttpHeaders.RETRY_AFTER, config.retryAfterSeconds())
                     .build();
         }
-        String state = DatabaseFailures.sqlState(e);
+        String state = PostgresWaits.sqlState(e);
         if (state != null && state.startsWith("22")) {
             // a data exception means a value got past validation that Postgres cannot store
             Log.warnf("%s %s: value refused by the database (SQLSTATE %s)", request.method(), request.path(), state);

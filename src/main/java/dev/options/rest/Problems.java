@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.options.problem.ProblemType;
 import dev.options.value.OptionJson;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
 
 /** The one error shape: RFC 9457 problem details, {@code application/problem+json}. */
 final class Problems {
@@ -28,5 +32,17 @@ final class Problems {
         }
         extensions.forEach((name, value) -> problem.set(name, OptionJson.MAPPER.valueToTree(value)));
         return OptionJson.write(problem);
+    }
+
+    /**
+     * Answers a request on a Vert.x route, ahead of the resources, with a problem of {@code type}
+     * and {@code headers} besides its media type.
+     */
+    static void send(RoutingContext context, ProblemType type, String detail, Map<String, String> headers) {
+        HttpServerResponse response = context.response()
+                .setStatusCode(type.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE);
+        headers.forEach(response::putHeader);
+        response.end(Buffer.buffer(body(type, type.status(), detail, context.request().path(), Map.of())));
     }
 }
