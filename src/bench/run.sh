@@ -119,6 +119,17 @@ seed_organizations() {
     -c "INSERT INTO organization_options (organization_id, key, value) SELECT g, 'k1', to_jsonb(g) FROM generate_series(1, $1) g" \
     -c "INSERT INTO option_scopes (scope_key, version) SELECT 'organization_options:' || g, 1 FROM generate_series(1, $1) g"
 }
+# seed_hierarchy <count>: projects 1..count registered in organizations 1..MAX_SCOPES; user n in
+# project n with one option and user n with one, so that an inherited read of user n in project n has
+# five layers that each hold something (the defaults, the organization, the project, the user, the scope)
+seed_hierarchy() {
+  psql_bench -d "$DB" \
+    -c "UPDATE option_scopes SET organization_id = 1 + (substring(scope_key FROM 17)::bigint % $MAX_SCOPES) WHERE scope_key LIKE 'project_options:%' AND substring(scope_key FROM 17)::bigint <= $1" \
+    -c "INSERT INTO user_options (user_id, project_id, key, value) SELECT g, g, 'k2', to_jsonb(g) FROM generate_series(1, $1) g" \
+    -c "INSERT INTO user_options (user_id, key, value) SELECT g, 'k3', to_jsonb(g) FROM generate_series(1, $1) g" \
+    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'user_options:' || g || ':project:' || g, 1 FROM generate_series(1, $1) g" \
+    -c "INSERT INTO option_scopes (scope_key, version) SELECT 'user_options:' || g || ':user', 1 FROM generate_series(1, $1) g"
+}
 # first project id of the scopes with <keys> options, for the cost-growth runs
 key_base() { echo $(( $1 * 1000000 )); }
 
@@ -192,6 +203,7 @@ start_service $PORT   # migrates the schema
 seed_projects 1 "$SCOPES" 10
 for keys in $KEY_COUNTS; do seed_projects $(( $(key_base "$keys") + 1 )) 100 "$keys"; done
 seed_organizations "$MAX_SCOPES"
+seed_hierarchy "$SCOPES"
 psql_bench -d "$DB" -c "VACUUM ANALYZE"
 stop_services
 fresh_redis
@@ -214,6 +226,7 @@ load "single-key read" key-read.lua $PORT "$CONNECTIONS" "HTTP floor"
 RSS_LOAD=$(cat "$OUT/rss-load.kb" 2>/dev/null || echo 0)
 HALF=$(awk -v r="$HOT_RPS" 'BEGIN { printf "%d", r / 2 }')
 RATE=$HALF load "hot read at half its maximum rate ($HALF/s)" hot-read.lua $PORT "$CONNECTIONS" "-"
+load "inherited hot read (user in project, five layers)" inherited-read.lua $PORT "$CONNECTIONS" "HTTP floor"
 load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read"
 load "bulk read of 1,000 ids" bulk-read.lua $PORT 8 "-"
 load "single-key write, random scopes" key-write.lua $PORT "$CONNECTIONS" "pgbench write transaction"

@@ -1,5 +1,8 @@
 package dev.options;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** A server-sent-events client for tests: events arrive in a queue; {@link #close()} disconnects. */
+import dev.options.value.OptionJson;
+
 public final class SseClient implements AutoCloseable {
 
     public record Event(String id, String name, String data) {
@@ -23,9 +28,17 @@ public final class SseClient implements AutoCloseable {
     private volatile Stream<String> lines;
 
     public SseClient(URI uri, String lastEventId) {
+        this(uri, lastEventId, null);
+    }
+
+    /** A stream asked for with {@code token} as its bearer token (none when null). */
+    public SseClient(URI uri, String lastEventId, String token) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
+        }
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
         }
         response = HttpClient.newHttpClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
         response.thenAccept(answer -> {
@@ -68,6 +81,25 @@ public final class SseClient implements AutoCloseable {
     /** The next comment line's text, or null if none arrives within {@code timeout}. */
     public String nextComment(Duration timeout) throws InterruptedException {
         return comments.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The scopes of the next events, in order, until one of {@code last} arrives (included); fails
+     * when ten seconds pass without an event.
+     */
+    public List<String> scopesUntil(String last) throws InterruptedException {
+        List<String> scopes = new ArrayList<>();
+        while (true) {
+            Event event = next(Duration.ofSeconds(10));
+            if (event == null) {
+                throw new AssertionError("no event after " + scopes + " while waiting for one of " + last);
+            }
+            String scope = OptionJson.parseStored(event.data()).get("scope").asText();
+            scopes.add(scope);
+            if (scope.equals(last)) {
+                return scopes;
+            }
+        }
     }
 
     /** Waits until the server has answered the request (the stream is open). */

@@ -4,16 +4,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.options.batch.TurnBatcher;
 import dev.options.config.OptionsConfig;
@@ -57,6 +61,12 @@ public class SharedCache {
 
     private final Redis redis;
     private final TurnBatcher<String, Optional<StoredScope>> reads = new TurnBatcher<>(this::send);
+    /**
+     * The format of the values, part of their keys: entries of another format (an older release's,
+     * which knew no locks or organizations, during a rolling deploy) are never read as this one's.
+     */
+    public static final String FORMAT = "v2:";
+
     private final String prefix;
     private final long ttlMillis;
     private final Duration timeout;
@@ -76,7 +86,7 @@ public class SharedCache {
 
     /** The Redis key of a scope. */
     public String redisKey(ScopeKey key) {
-        return prefix + key.value();
+        return prefix + FORMAT + key.value();
     }
 
     /**
@@ -185,13 +195,34 @@ public class SharedCache {
     }
 
     private Request offerCommand(ScopeKey key, StoredScope stored) {
-        String value = stored.version() + ":" + OptionJson.text(OptionJson.object(stored.options()));
+        String value = stored.version() + ":" + encode(stored);
         return Request.cmd(Command.EVAL)
                 .arg(COMPARE_AND_SET).arg(1).arg(redisKey(key))
                 .arg(stored.version()).arg(value).arg(ttlMillis);
     }
 
-    /** The scope a Redis value holds, {@code <version>:<options JSON>}; null for none or one it cannot read. */
+    /**
+     * A scope's content as Redis keeps it after its version: the options' JSON object, or for a scope
+     * with locks or an organization {@code [<options>, <locks>, <organization or null>]}.
+     */
+    private static String encode(StoredScope stored) {
+        ObjectNode options = OptionJson.object(stored.options());
+        if (stored.locks().isEmpty() && stored.organization() == null) {
+            return OptionJson.text(options);
+        }
+        ArrayNode state = OptionJson.MAPPER.createArrayNode();
+        state.add(options);
+        ArrayNode locks = state.addArray();
+        stored.locks().forEach(locks::add);
+        if (stored.organization() == null) {
+            state.addNull();
+        } else {
+            state.add(stored.organization().longValue());
+        }
+        return OptionJson.text(state);
+    }
+
+    /** The scope a Redis value holds, {@code <version>:<content>} (see {@link #encode}); null for none or one it cannot read. */
     private static StoredScope decode(Response response) {
         if (response == null) {
             return null;
@@ -203,10 +234,17 @@ public class SharedCache {
         }
         try {
             long version = Long.parseLong(value, 0, colon, 10);
-            JsonNode options = OptionJson.parseStored(value.substring(colon + 1));
+            JsonNode content = OptionJson.parseStored(value.substring(colon + 1));
+            JsonNode options = content.isArray() ? content.get(0) : content;
             Map<String, JsonNode> map = new HashMap<>();
             options.fields().forEachRemaining(field -> map.put(field.getKey(), field.getValue()));
-            return new StoredScope(version, map);
+            if (!content.isArray()) {
+                return new StoredScope(version, map);
+            }
+            Set<String> locks = new HashSet<>();
+            content.get(1).forEach(key -> locks.add(key.asText()));
+            JsonNode organization = content.get(2);
+            return new StoredScope(version, map, StoredScope.locks(locks), organization.isNull() ? null : organization.longValue());
         } catch (RuntimeException e) {
             return null;
         }

@@ -1,7 +1,11 @@
 package dev.options.option;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,10 +14,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import io.smallrye.mutiny.Uni;
 
-/** The options in force for a user narrowed to a project or an organization: defaults, the user's own, the scope's. */
+/**
+ * The values in force in a scope: each key from the narrowest layer of its chain that holds it, a
+ * layer counting for a key only when the key applies to the layer's kind, over the defaults of the
+ * scope's kind; and over all of it the locks of the organizations and projects above the scope, the
+ * widest first, each enforcing its own value in force. The chains, widest first:
+ *
+ * <pre>
+ * organization          organization
+ * project               organization of the project, project
+ * user                  user
+ * user in organization  organization, user, user in the organization
+ * user in project       organization of the project, project, user, user in the project
+ * </pre>
+ *
+ * Every layer is a NORMAL read (or the flag asked for): from the caches, like any other read.
+ */
 @ApplicationScoped
 class Inheritance {
 
@@ -25,48 +45,92 @@ class Inheritance {
         this.registry = registry;
     }
 
-    /**
-     * A scope with what it inherits, for a client that wants the options in force: defaults, under
-     * the user's own scope (for a user narrowed to a project or an organization, keys that apply to
-     * the narrowed kind), under the scope's own values; and where each value comes from.
-     */
-    Uni<OptionService.InheritedView> inherited(Scope scope, ReadFlag flag) {
-        Optional<Scope> parent = parentOf(scope);
-        return reads.held(scope, flag).map(entry -> entry.view(registry)).chain(own -> parent.isEmpty()
-                ? Uni.createFrom().item(inherit(own, Optional.empty()))
-                : reads.held(parent.get(), flag).map(entry -> entry.view(registry)).map(user -> inherit(own, Optional.of(user))));
+    /** The layers of {@code scope}'s chain, widest first, the scope itself last. */
+    Uni<List<ScopeView>> chain(Scope scope, ReadFlag flag) {
+        return switch (scope.kind()) {
+            case ORGANIZATION, USER -> read(scope, flag).map(List::of);
+            case PROJECT -> read(scope, flag).chain(project -> withOrganization(project.organization(), flag, List.of(project)));
+            case USER_IN_ORGANIZATION -> read(Scope.organization(scope.ids().get(1)), flag).chain(organization -> read(Scope.user(scope.ids().get(0)), flag)
+                    .chain(user -> read(scope, flag).map(own -> List.of(organization, user, own))));
+            case USER_IN_PROJECT -> read(Scope.project(scope.ids().get(1)), flag).chain(project -> read(Scope.user(scope.ids().get(0)), flag)
+                    .chain(user -> read(scope, flag)
+                            .chain(own -> withOrganization(project.organization(), flag, List.of(project, user, own)))));
+        };
     }
 
-    private OptionService.InheritedView inherit(ScopeView own, Optional<ScopeView> parent) {
-        ScopeKind kind = own.scope().kind();
+    private Uni<ScopeView> read(Scope scope, ReadFlag flag) {
+        return reads.held(scope, flag).map(entry -> entry.view(registry));
+    }
+
+    private Uni<List<ScopeView>> withOrganization(Long organizationId, ReadFlag flag, List<ScopeView> narrower) {
+        if (organizationId == null) {
+            return Uni.createFrom().item(narrower);
+        }
+        return read(Scope.organization(organizationId), flag).map(organization -> {
+            List<ScopeView> layers = new ArrayList<>(narrower.size() + 1);
+            layers.add(organization);
+            layers.addAll(narrower);
+            return layers;
+        });
+    }
+
+    /** The values in force in {@code scope}, with their sources and locks. */
+    Uni<OptionService.InheritedView> inherited(Scope scope, ReadFlag flag) {
+        return chain(scope, flag).map(layers -> inForce(scope.kind(), layers));
+    }
+
+    /** What {@code layers} (widest first, the scope last) put in force in a scope of {@code kind}. */
+    OptionService.InheritedView inForce(ScopeKind kind, List<ScopeView> layers) {
         Map<String, JsonNode> options = new TreeMap<>();
         Map<String, String> sources = new TreeMap<>();
         registry.defaults(kind).forEach((key, value) -> {
             options.put(key, value);
             sources.put(key, "default");
         });
-        parent.ifPresent(user -> user.stored().forEach((key, value) -> {
-            if (registry.appliesTo(kind, key)) {
-                options.put(key, value);
-                sources.put(key, "user");
+        for (ScopeView layer : layers) {
+            ScopeKind layerKind = layer.scope().kind();
+            layer.stored().forEach((key, value) -> {
+                if (registry.appliesTo(layerKind, key)) {
+                    options.put(key, value);
+                    sources.put(key, layerKind.label());
+                }
+            });
+        }
+        SortedMap<String, ScopeKey> lockedBy = new TreeMap<>();
+        // a scope's own locks are for the scopes below it; the widest lock of a key wins
+        for (int i = 0; i < layers.size() - 1; i++) {
+            ScopeView locker = layers.get(i);
+            for (String key : locker.locks()) {
+                if (lockedBy.containsKey(key)) {
+                    continue;
+                }
+                lockedBy.put(key, locker.scope().key());
+                Optional<JsonNode> enforced = valueInForce(layers.subList(0, i + 1), key);
+                if (enforced.isPresent()) {
+                    options.put(key, enforced.get());
+                } else {
+                    options.remove(key);
+                }
+                sources.put(key, locker.scope().kind().label());
             }
-        }));
-        String ownSource = switch (kind) {
-            case ORGANIZATION, USER_IN_ORGANIZATION -> "organization";
-            case PROJECT, USER_IN_PROJECT -> "project";
-            case USER -> "user";
-        };
-        own.stored().forEach((key, value) -> {
-            options.put(key, value);
-            sources.put(key, ownSource);
-        });
-        return new OptionService.InheritedView(own, parent, options, sources);
+        }
+        sources.keySet().retainAll(options.keySet());
+        return new OptionService.InheritedView(layers.get(layers.size() - 1), List.copyOf(layers),
+                Collections.unmodifiableMap(options), Collections.unmodifiableMap(sources), Collections.unmodifiableSortedMap(lockedBy));
     }
 
-    private static Optional<Scope> parentOf(Scope scope) {
-        return switch (scope.kind()) {
-            case USER_IN_PROJECT, USER_IN_ORGANIZATION -> Optional.of(Scope.user(scope.ids().get(0)));
-            default -> Optional.empty();
-        };
+    /**
+     * The value in force of {@code key} in the last of {@code layers} (widest first) without locks:
+     * the narrowest layer that holds it and counts for it, else the default of that scope's kind.
+     */
+    private Optional<JsonNode> valueInForce(List<ScopeView> layers, String key) {
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            ScopeView layer = layers.get(i);
+            JsonNode stored = layer.stored().get(key);
+            if (stored != null && registry.appliesTo(layer.scope().kind(), key)) {
+                return Optional.of(stored);
+            }
+        }
+        return registry.defaultValue(layers.get(layers.size() - 1).scope().kind(), key);
     }
 }

@@ -3,6 +3,7 @@ package dev.options.option;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,7 @@ import dev.options.cache.NearCache;
 import dev.options.config.OptionsConfig;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
@@ -184,8 +186,43 @@ public class OptionService {
         return inheritance.inherited(scope, flag);
     }
 
-    /** A scope's options in force and their sources ({@code default}, {@code user}, {@code project}, {@code organization}). */
-    public record InheritedView(ScopeView own, Optional<ScopeView> parent, Map<String, JsonNode> options,
-            Map<String, String> sources) {
+    /** The default of {@code key} in scopes of {@code kind}, if it has one. */
+    public Optional<JsonNode> defaultValue(ScopeKind kind, String key) {
+        return registry.defaultValue(kind, key);
+    }
+
+    /** Whether {@code key}'s definition applies to scopes of {@code kind} (undefined keys apply to all). */
+    public boolean appliesTo(ScopeKind kind, String key) {
+        return registry.appliesTo(kind, key);
+    }
+
+    /**
+     * The layers of a scope's chain as this unit of work sees them, widest first, the scope itself
+     * last (see {@link Inheritance}).
+     */
+    public Uni<List<ScopeView>> chain(Scope scope, ReadFlag flag) {
+        return inheritance.chain(scope, flag);
+    }
+
+    /**
+     * A scope's values in force: {@code own} and the {@code layers} of its chain (widest first, the scope
+     * last), each key's value and the kind of the layer it comes from ({@code default}, {@code organization},
+     * {@code project}, {@code user}, {@code user-in-project}, {@code user-in-organization}), and the keys
+     * locked above it, each with the scope whose lock enforces it.
+     */
+    public record InheritedView(ScopeView own, List<ScopeView> layers, Map<String, JsonNode> options,
+            Map<String, String> sources, SortedMap<String, ScopeKey> lockedBy) {
+
+        /** The versions of every layer, narrowest first, joined by dots: the entity tag's content. */
+        public String versions() {
+            StringBuilder joined = new StringBuilder();
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                joined.append(layers.get(i).version());
+                if (i > 0) {
+                    joined.append('.');
+                }
+            }
+            return joined.toString();
+        }
     }
 }

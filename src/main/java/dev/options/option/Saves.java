@@ -2,6 +2,7 @@ package dev.options.option;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,6 +34,7 @@ import io.smallrye.mutiny.Uni;
 class Saves {
 
     private final LayeredReads reads;
+    private final Locks locks;
     private final OptionManager store;
     private final OptionRegistry registry;
     private final OptionsConfig config;
@@ -48,9 +50,10 @@ class Saves {
     private final Counter lockedSaves;
     private final Counter conflicts;
 
-    Saves(LayeredReads reads, OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near,
+    Saves(LayeredReads reads, Locks locks, OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near,
             ChangePublisher publisher, MeterRegistry meters) {
         this.reads = reads;
+        this.locks = locks;
         this.store = store;
         this.registry = registry;
         this.config = config;
@@ -104,6 +107,7 @@ class Saves {
         ScopeEntry entry = work.entry(scope);
         Uni<ScopeView> locking = Uni.createFrom().deferred(() -> inTransaction(() -> reads.lockAndLoad(entry)
                 .map(version -> stage(entry, ifMatch, edit))
+                .call(changes -> refuseLocked(entry))
                 .chain(changes -> persist(entry, changes)))
                 .invoke(() -> lockedSaves.increment()));
         if (work.inTransaction()) {
@@ -144,7 +148,6 @@ class Saves {
         if (entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
             return FOR_THE_LOCK;
         }
-        StoredScope before = entry.originals();
         ScopeEntry.Staged staged = entry.staged();
         Changes changes;
         try {
@@ -154,6 +157,31 @@ class Saves {
             entry.restore(staged);
             return FOR_THE_LOCK;
         }
+        Set<String> written = entry.writtenKeys();
+        if (!Locks.below(scope) || written.isEmpty()) {
+            return writeIfAt(entry, staged, changes, OptionManager.Guard.NONE);
+        }
+        // a lock the caches know of refuses the save at once; one they do not is the statement's to find
+        return locks.cached(entry).chain(above -> {
+            try {
+                above.refuse(written);
+            } catch (ProblemException locked) {
+                entry.restore(staged);
+                throw locked;
+            }
+            if (changes.isEmpty()) {
+                // nothing to write, but a lock committed meanwhile would refuse it: the locking save decides
+                entry.restore(staged);
+                return FOR_THE_LOCK;
+            }
+            return writeIfAt(entry, staged, changes, above.guard(written));
+        });
+    }
+
+    /** {@link #writeIfAt(ScopeEntry, IfMatch, OptionService.Edit)} once staged and judged against the locks the caches know. */
+    private Uni<Outcome> writeIfAt(ScopeEntry entry, ScopeEntry.Staged staged, Changes changes, OptionManager.Guard guard) {
+        Scope scope = entry.scope();
+        StoredScope before = entry.originals();
         if (changes.isEmpty()) {
             // nothing to write if the scope is still at this version: one look at the version settles it
             return store.version(scope).map(current -> {
@@ -170,7 +198,7 @@ class Saves {
         // taken before the version can be committed: a newer one's invalidation can only come after
         long ticket = near.ticket(scope.key());
         // the store's statement runs to its end by itself; so must the publishing of what it committed
-        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes).chain(outboxId -> {
+        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes, guard).chain(outboxId -> {
             if (outboxId == null) {
                 conflicts.increment();
                 contended.put(scope.key(), Boolean.TRUE);
@@ -211,6 +239,15 @@ class Saves {
         }
         edit.apply(entry.view(registry), entry);
         return entry.diff(registry, config.limits().maxKeysPerScope());
+    }
+
+    /** Refuses, under the locks of the scopes above it (held shared), a save that writes a key one of them locks. */
+    private Uni<Void> refuseLocked(ScopeEntry entry) {
+        Set<String> written = entry.writtenKeys();
+        if (!Locks.below(entry.scope()) || written.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return locks.held(entry).invoke(above -> above.refuse(written)).replaceWithVoid();
     }
 
     private Uni<ScopeView> persist(ScopeEntry entry, Changes changes) {

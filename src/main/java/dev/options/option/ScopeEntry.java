@@ -1,7 +1,9 @@
 package dev.options.option;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -12,6 +14,7 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
+import dev.options.scope.ScopeKind;
 import dev.options.store.Changes;
 import dev.options.store.StoredScope;
 import dev.options.value.OptionJson;
@@ -20,7 +23,8 @@ import dev.options.value.OptionJson;
  * One scope in one unit of work (MediaWiki's cache entry, per scope): the originals as stored, with
  * the read flag they were loaded with; the normalized layer (stored values normalized, defaults
  * applied), computed once per originals and again only when the originals change, from memory; and
- * the staged modifications, kept apart and merged over the normalized layer on every read. Confined
+ * the staged modifications (of options, locks and a project's organization), kept apart and merged
+ * over the normalized layer on every read. Confined
  * to its unit of work's Vert.x context, so it needs no locking.
  */
 public final class ScopeEntry implements Staging {
@@ -35,6 +39,10 @@ public final class ScopeEntry implements Staging {
     private Map<String, JsonNode> effective;
     private byte[] document;
     private final Map<String, JsonNode> modifications = new TreeMap<>();
+    /** Keys to lock (true) or unlock (false). */
+    private final Map<String, Boolean> lockModifications = new TreeMap<>();
+    /** The organization a project is to belong to, or null. */
+    private Long belongTo;
     private boolean reset;
     private boolean writtenInTransaction;
 
@@ -101,8 +109,46 @@ public final class ScopeEntry implements Staging {
         reset = true;
     }
 
+    @Override
+    public void lock(String key) {
+        requireLocking();
+        lockModifications.put(key, Boolean.TRUE);
+    }
+
+    @Override
+    public void unlock(String key) {
+        requireLocking();
+        lockModifications.put(key, Boolean.FALSE);
+    }
+
+    @Override
+    public void belongTo(long organizationId) {
+        if (scope.kind() != ScopeKind.PROJECT || organizationId < 1) {
+            throw new IllegalArgumentException("only a project belongs to an organization, by a positive identifier");
+        }
+        belongTo = organizationId;
+    }
+
+    private void requireLocking() {
+        if (!scope.kind().locks()) {
+            throw new IllegalArgumentException(scope.kind().label() + " scopes hold no locks");
+        }
+    }
+
     public boolean hasModifications() {
-        return reset || !modifications.isEmpty();
+        return reset || !modifications.isEmpty() || !lockModifications.isEmpty() || belongTo != null;
+    }
+
+    /**
+     * The option keys a save of what is staged writes, unset or leaves alone: those staged, and for
+     * a reset every key stored. A lock above any of them refuses the save.
+     */
+    Set<String> writtenKeys() {
+        Set<String> keys = new TreeSet<>(modifications.keySet());
+        if (reset) {
+            keys.addAll(originals().options().keySet());
+        }
+        return keys;
     }
 
     /**
@@ -115,17 +161,17 @@ public final class ScopeEntry implements Staging {
         }
         if (document == null) {
             ScopeView view = view(registry);
-            document = OptionJson.scopeDocument(view.version(), view.options());
+            document = OptionJson.scopeDocument(view.version(), view.options(), view.locks());
         }
         return document;
     }
 
     /** What is staged, to go back to with {@link #restore} when an attempt to save it is abandoned. */
-    record Staged(Map<String, JsonNode> modifications, boolean reset) {
+    record Staged(Map<String, JsonNode> modifications, boolean reset, Map<String, Boolean> lockModifications, Long belongTo) {
     }
 
     Staged staged() {
-        return new Staged(Map.copyOf(modifications), reset);
+        return new Staged(Map.copyOf(modifications), reset, Map.copyOf(lockModifications), belongTo);
     }
 
     /** Stages exactly what {@code staged} held again, dropping whatever was staged since. */
@@ -133,12 +179,38 @@ public final class ScopeEntry implements Staging {
         modifications.clear();
         modifications.putAll(staged.modifications());
         reset = staged.reset();
+        lockModifications.clear();
+        lockModifications.putAll(staged.lockModifications());
+        belongTo = staged.belongTo();
     }
 
     /** Forgets what was staged. */
     void discardModifications() {
         modifications.clear();
         reset = false;
+        lockModifications.clear();
+        belongTo = null;
+    }
+
+    /** The locks with what is staged applied. */
+    private SortedSet<String> stagedLocks() {
+        SortedSet<String> locks = originals().locks();
+        if (lockModifications.isEmpty()) {
+            return locks;
+        }
+        Set<String> after = new TreeSet<>(locks);
+        lockModifications.forEach((key, lock) -> {
+            if (lock) {
+                after.add(key);
+            } else {
+                after.remove(key);
+            }
+        });
+        return StoredScope.locks(after);
+    }
+
+    private Long stagedOrganization() {
+        return belongTo != null ? belongTo : originals().organization();
     }
 
     /**
@@ -157,12 +229,12 @@ public final class ScopeEntry implements Staging {
             effective = withDefaults;
         }
         if (!hasModifications()) {
-            return new ScopeView(scope, stored.version(), effective, normalized, document);
+            return new ScopeView(scope, stored.version(), effective, normalized, stored.locks(), stored.organization(), document);
         }
         Map<String, JsonNode> staged = merged(normalized);
         Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
         withDefaults.putAll(staged);
-        return new ScopeView(scope, stored.version(), withDefaults, staged, null);
+        return new ScopeView(scope, stored.version(), withDefaults, staged, stagedLocks(), stagedOrganization(), null);
     }
 
     private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
@@ -183,7 +255,7 @@ public final class ScopeEntry implements Staging {
      * (unless the key pins defaults). Rows the modifications do not name are left as they are.
      *
      * @throws ProblemException {@code 422 too-many-keys} when the scope would hold more than
-     *     {@code maxKeys} stored options (a scope already over a lowered limit may still shrink)
+     *     {@code maxKeys} stored options, or locks (a scope already over a lowered limit may still shrink)
      */
     Changes diff(OptionRegistry registry, int maxKeys) {
         Map<String, JsonNode> before = originals().options();
@@ -210,7 +282,17 @@ public final class ScopeEntry implements Staging {
         });
         Set<String> deletes = new TreeSet<>(before.keySet());
         deletes.removeAll(after.keySet());
-        return new Changes(upserts, deletes);
+        SortedSet<String> locksBefore = originals().locks();
+        SortedSet<String> locksAfter = stagedLocks();
+        if (locksAfter.size() > maxKeys && locksAfter.size() > locksBefore.size()) {
+            throw new ProblemException(ProblemType.TOO_MANY_KEYS,
+                    "a scope holds at most " + maxKeys + " locks; this write would make it " + locksAfter.size());
+        }
+        Set<String> lockChanges = new TreeSet<>();
+        locksAfter.stream().filter(key -> !locksBefore.contains(key)).forEach(lockChanges::add);
+        locksBefore.stream().filter(key -> !locksAfter.contains(key)).forEach(lockChanges::add);
+        Long organization = Objects.equals(stagedOrganization(), originals().organization()) ? null : stagedOrganization();
+        return new Changes(upserts, deletes, lockChanges.isEmpty() ? null : locksAfter, lockChanges, organization);
     }
 
     /** The save wrote {@code next} in the current transaction, which still holds the scope's lock. */

@@ -2,6 +2,7 @@ package dev.options.option;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,10 +13,11 @@ import dev.options.value.OptionJson;
 /**
  * A scope as one unit of work sees it: the version read or written, and the options sorted by key,
  * both effective (defaults overlaid with stored values and staged modifications) and stored only,
- * and the effective document serialized, when it is known without staged modifications.
+ * the keys it locks for the scopes below it, a project's organization (null when not registered), and
+ * the effective document serialized, when it is known without staged modifications.
  */
 public record ScopeView(Scope scope, long version, Map<String, JsonNode> options, Map<String, JsonNode> stored,
-        byte[] document) {
+        SortedSet<String> locks, Long organization, byte[] document) {
 
     public ScopeView {
         options = sortedCopy(options);
@@ -24,7 +26,7 @@ public record ScopeView(Scope scope, long version, Map<String, JsonNode> options
 
     /** The serialized scope document (effective options): pre-serialized when the originals came with it. */
     public byte[] documentBytes() {
-        return document != null ? document : OptionJson.scopeDocument(version, options);
+        return document != null ? document : OptionJson.scopeDocument(version, options, locks);
     }
 
     private static Map<String, JsonNode> sortedCopy(Map<String, JsonNode> map) {

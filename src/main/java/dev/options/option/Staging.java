@@ -13,4 +13,16 @@ public interface Staging {
 
     /** Unsets every stored key of the scope, and forgets what was staged before. */
     void reset();
+
+    /**
+     * Locks {@code key} at this scope's value in force, for every scope below it (organizations and
+     * projects only).
+     */
+    void lock(String key);
+
+    /** Unlocks {@code key}: the scopes below it decide their own value again. */
+    void unlock(String key);
+
+    /** The project belongs to organization {@code organizationId} (project scopes only). */
+    void belongTo(long organizationId);
 }

@@ -20,6 +20,7 @@ public enum ProblemType {
     UNKNOWN_DEFINITION(404, "unknown-definition", "Unknown definition"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
     NOT_ACCEPTABLE(406, "not-acceptable", "Not acceptable"),
+    LOCKED(409, "locked", "Locked by an enclosing scope"),
     VERSION_MISMATCH(412, "version-mismatch", "Version does not match"),
     BODY_TOO_LARGE(413, "body-too-large", "Request body too large"),
     VALUE_TOO_LARGE(413, "value-too-large", "Option value too large"),

@@ -2,11 +2,11 @@ package dev.options.rest;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.ws.rs.GET;
@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import dev.options.config.OptionsConfig;
 import dev.options.events.ChangeEvent;
 import dev.options.events.InvalidationFeed;
+import dev.options.option.OptionService;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.security.Access;
@@ -60,6 +61,8 @@ public class ChangesResource {
     private static final long FUTURE_TOLERANCE_MILLIS = Duration.ofDays(1).toMillis();
 
     private final InvalidationFeed feed;
+    private final OptionService service;
+    private final Access access;
     private final Vertx vertx;
     private final long heartbeatMillis;
     private final Duration redisTimeout;
@@ -67,8 +70,10 @@ public class ChangesResource {
     private final int maxPerCaller;
     private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
 
-    public ChangesResource(InvalidationFeed feed, OptionsConfig config, Vertx vertx) {
+    public ChangesResource(InvalidationFeed feed, OptionsConfig config, Vertx vertx, OptionService service, Access access) {
         this.feed = feed;
+        this.service = service;
+        this.access = access;
         this.vertx = vertx;
         this.heartbeatMillis = Math.max(10, config.feed().heartbeat().toMillis());
         this.redisTimeout = config.cache().sharedTimeout().plusSeconds(5);
@@ -81,10 +86,12 @@ public class ChangesResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Stream committed changes",
             description = "Server-sent events named option-change, data {\"scope\", \"version\", \"keys\"}, id the stream id."
-                    + " Last-Event-ID resumes after that event; scope (repeatable) filters by scope key.")
+                    + " Last-Event-ID resumes after that event; scope (repeatable) filters by scope key; inherit=true"
+                    + " adds the events of every scope those inherit from (organization, project, the user's own).")
     public Multi<OutboundSseEvent> changes(
             @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "scope keys to follow, e.g. project_options:42") @QueryParam("scope") List<String> scopes,
+            @Parameter(description = "true: also the events of every scope the named ones inherit from") @QueryParam("inherit") String inherit,
             @Context Sse sse,
             @Context HttpServerRequest request) {
         String resumeAfter = lastEventId == null ? null : lastEventId.trim();
@@ -94,14 +101,27 @@ public class ChangesResource {
         if (resumeAfter != null && Long.compareUnsigned(ChangeEvent.millis(resumeAfter), System.currentTimeMillis() + FUTURE_TOLERANCE_MILLIS) > 0) {
             throw new ProblemException(ProblemType.INVALID_HEADER, "Last-Event-ID names an event later than any the stream holds");
         }
-        Set<String> wanted = scopes == null ? Set.of() : new HashSet<>(scopes);
+        boolean inherited = ScopeOptionsResource.flag("inherit", inherit);
         // who may follow which scopes was decided before the stream opened (Authentication#authorizeFeed)
         String caller = Access.feedCaller().map(Caller::subject).map(subject -> "sub:" + subject)
                 .orElseGet(() -> "address:" + request.remoteAddress().hostAddress());
+        FeedFilter filter = FeedFilter.of(scopes, inherited,
+                Access.feedCaller().orElse(access.enabled() ? Caller.NOBODY : Caller.UNRESTRICTED), service, vertx);
+        // reserved before the stream opens, so that one too many is a 429; given back once, whether the
+        // stream ends or never starts (its filter could not be read, the client went first)
         AtomicInteger held = reserve(caller);
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                release(caller, held);
+            }
+        };
+        // the emitter itself is the stream (its demand is the client's), started once the filter is ready
         return Multi.createFrom()
-                .<Item>emitter(emitter -> new Subscription(emitter, wanted, resumeAfter, () -> release(caller, held)).start(),
-                        BackPressureStrategy.ERROR)
+                .<Item>emitter(emitter -> filter.ready().subscribe().with(
+                        following -> new Subscription(emitter, following, resumeAfter, release).start(),
+                        emitter::fail), BackPressureStrategy.ERROR)
+                .onTermination().invoke(release)
                 .map(item -> item.toSse(sse));
     }
 
@@ -173,7 +193,7 @@ public class ChangesResource {
      */
     private final class Subscription {
         private final MultiEmitter<? super Item> emitter;
-        private final Set<String> wanted;
+        private final FeedFilter filter;
         private final Runnable released;
         /** What is for the client, oldest first, at most {@link #buffer} events (and a reset or a heartbeat). */
         private final ArrayDeque<Item> pending = new ArrayDeque<>();
@@ -196,9 +216,9 @@ public class ChangesResource {
         private long heartbeat = -1;
         private Runnable unregister = () -> { };
 
-        Subscription(MultiEmitter<? super Item> emitter, Set<String> wanted, String lastEventId, Runnable released) {
+        Subscription(MultiEmitter<? super Item> emitter, FeedFilter filter, String lastEventId, Runnable released) {
             this.emitter = emitter;
-            this.wanted = wanted;
+            this.filter = filter;
             this.last = lastEventId;
             this.cursor = lastEventId;
             this.released = released;
@@ -211,6 +231,8 @@ public class ChangesResource {
                 live = cursor == null;
                 checked = live;
                 unregister = feed.listen(this::heard);
+                // a move between the filter's first read and now is not missed
+                filter.refresh();
                 heartbeat = vertx.setPeriodic(heartbeatMillis, id -> keepAlive());
             }
             drain();
@@ -241,10 +263,11 @@ public class ChangesResource {
         }
 
         private boolean follows(ChangeEvent event) {
-            return wanted.isEmpty() || wanted.contains(event.scope().value());
+            return filter.follows(event);
         }
 
         private void heard(ChangeEvent event) {
+            filter.heard(event);
             if (!follows(event)) {
                 return;
             }
@@ -356,6 +379,7 @@ public class ChangesResource {
                     return;
                 }
                 for (ChangeEvent event : page.events()) {
+                    filter.heard(event);
                     if (follows(event)) {
                         queue(event, true);
                     }

@@ -1,16 +1,21 @@
 package dev.options.rest;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.options.option.OptionService;
 import dev.options.option.ScopeView;
+import dev.options.scope.ScopeKey;
+import dev.options.scope.ScopeKind;
 import dev.options.value.OptionJson;
 
 /** The service's JSON answers, serialized by hand so that numbers keep their exact text. */
@@ -22,7 +27,7 @@ final class Documents {
     /** {@code 200} with the scope document and its version as {@code ETag}. */
     static Response scope(ScopeView view, boolean excludeDefaults) {
         byte[] body = excludeDefaults
-                ? OptionJson.scopeDocument(view.version(), view.stored())
+                ? OptionJson.scopeDocument(view.version(), view.stored(), view.locks())
                 : view.documentBytes();
         return json(body, view.version());
     }
@@ -43,25 +48,88 @@ final class Documents {
     }
 
     /**
-     * The entity tag of an inherited view: the scope's version, and for a narrowed user scope also
-     * the user scope's ({@code "3.5"}), since a change to either changes the view.
+     * The entity tag of values in force: the version of every scope of the chain, narrowest first,
+     * joined by dots ({@code "3.0.5.9"}), since a change to any of them can change them.
      */
     static String inheritedEtag(OptionService.InheritedView view) {
-        return view.parent()
-                .map(user -> "\"" + view.own().version() + "." + user.version() + "\"")
-                .orElse(Conditional.etag(view.own().version()));
+        return "\"" + view.versions() + "\"";
     }
 
-    /** {@code 200} with the options in force and where each comes from. */
+    /** {@code 200} with the options in force, where each comes from, and which are locked above the scope. */
     static Response inherited(OptionService.InheritedView view, String etag) {
         ObjectNode document = OptionJson.MAPPER.createObjectNode();
         document.put("version", view.own().version());
         document.set("options", OptionJson.object(view.options()));
         ObjectNode sources = document.putObject("sources");
         view.sources().forEach(sources::put);
+        ArrayNode locked = document.putArray("locked");
+        view.lockedBy().keySet().forEach(locked::add);
+        if (!view.own().locks().isEmpty()) {
+            ArrayNode locks = document.putArray("locks");
+            view.own().locks().forEach(locks::add);
+        }
         return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE)
                 .header(HttpHeaders.ETAG, etag)
                 .build();
+    }
+
+    /**
+     * {@code 200} with why {@code key} has its value in force: the chain narrowest first, each scope's
+     * version and stored value, the lock that enforces it, the default last. A layer of a kind the
+     * key's definition excludes says {@code "applies": false}.
+     */
+    static Response explain(String key, OptionService.InheritedView view, Optional<JsonNode> defaultValue,
+            Predicate<ScopeKind> applies) {
+        ObjectNode document = OptionJson.MAPPER.createObjectNode();
+        document.put("key", key);
+        JsonNode value = view.options().get(key);
+        if (value != null) {
+            document.set("value", value);
+        }
+        ScopeKey lockedBy = view.lockedBy().get(key);
+        String source = view.sources().get(key);
+        if (lockedBy != null) {
+            document.put("source", lockedBy.value());
+        } else if (source != null) {
+            document.put("source", source.equals("default") ? "default" : sourceScope(view, key).value());
+        }
+        document.put("locked", lockedBy != null);
+        ArrayNode chain = document.putArray("chain");
+        for (int i = view.layers().size() - 1; i >= 0; i--) {
+            ScopeView layer = view.layers().get(i);
+            ObjectNode link = chain.addObject();
+            link.put("scope", layer.scope().key().value());
+            link.put("version", layer.version());
+            JsonNode stored = layer.stored().get(key);
+            if (stored != null) {
+                link.set("value", stored);
+            }
+            if (layer.locks().contains(key)) {
+                link.put("lock", true);
+            }
+            if (!applies.test(layer.scope().kind())) {
+                // the key's definition excludes this layer's kind: what it stores is not in force
+                link.put("applies", false);
+            }
+        }
+        ObjectNode fallback = chain.addObject();
+        fallback.put("scope", "default");
+        defaultValue.ifPresent(found -> fallback.set("value", found));
+        return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE)
+                .header(HttpHeaders.ETAG, inheritedEtag(view))
+                .build();
+    }
+
+    /** The scope of the narrowest layer a key's value in force comes from (not a default, not a lock). */
+    private static ScopeKey sourceScope(OptionService.InheritedView view, String key) {
+        String source = view.sources().get(key);
+        for (int i = view.layers().size() - 1; i >= 0; i--) {
+            ScopeView layer = view.layers().get(i);
+            if (layer.scope().kind().label().equals(source) && layer.stored().containsKey(key)) {
+                return layer.scope().key();
+            }
+        }
+        return view.own().scope().key();
     }
 
     /** {@code 200} with one key's effective value in many scopes, by identifier. */

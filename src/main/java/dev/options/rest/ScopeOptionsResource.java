@@ -124,6 +124,23 @@ public class ScopeOptionsResource {
         return get(narrowed(userId, narrowing, narrowedId), key, cacheControl, pragma, ifNoneMatch);
     }
 
+    @GET
+    @Path(SCOPE + "/{key}/explain")
+    @Operation(summary = "Explain an option's value in force", description = EXPLAIN)
+    public Uni<Response> explain(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
+        return explain(scope(kind, id), key, cacheControl, pragma);
+    }
+
+    @GET
+    @Path(NARROWED + "/{key}/explain")
+    @Operation(summary = "Explain an option's value in force in a user's scope in a project or organization", description = EXPLAIN)
+    public Uni<Response> explainNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
+            @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
+        return explain(narrowed(userId, narrowing, narrowedId), key, cacheControl, pragma);
+    }
+
     @PUT
     @Path(SCOPE + "/{key}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -216,8 +233,11 @@ public class ScopeOptionsResource {
 
     private static final String READ = "The scope document: version and effective options."
             + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
-            + " inherit=true adds what the scope inherits (defaults < the user's own scope < this scope) and the"
-            + " source of every value.";
+            + " inherit=true answers the values in force along the scope's chain (default, organization, project,"
+            + " user, the scope), the source of every value and the keys locked above the scope; its ETag carries"
+            + " every layer's version, narrowest first.";
+    private static final String EXPLAIN = "The chain of the key's value in force, narrowest first: each scope's version"
+            + " and stored value, the lock that enforces it, the default last.";
     private static final String GET = "The bare JSON value, stored or defaulted; 404 if neither.";
     private static final String PUT_DESCRIPTION = "The body is the bare JSON value (not null).";
     private static final String UNSET = "Idempotent; the default applies again.";
@@ -231,7 +251,7 @@ public class ScopeOptionsResource {
             String ifNoneMatch) {
         boolean excludeDefaults = excludeDefaults(defaults);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
-        if (inherit(inherit)) {
+        if (flag("inherit", inherit)) {
             if (excludeDefaults) {
                 throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit=true includes defaults; drop defaults=exclude");
             }
@@ -250,6 +270,13 @@ public class ScopeOptionsResource {
         return access.read(scope).chain(() -> service.readDocument(scope, flag)).map(document -> Conditional.noneMatchNames(ifNoneMatch, document.version())
                 ? Documents.notModified(Conditional.etag(document.version()))
                 : Documents.document(document));
+    }
+
+    private Uni<Response> explain(Scope scope, String key, String cacheControl, String pragma) {
+        OptionKeys.require(key);
+        ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
+        return access.read(scope).chain(() -> service.inherited(scope, flag)).map(view -> Documents.explain(key, view,
+                service.defaultValue(scope.kind(), key), kind -> service.appliesTo(kind, key)));
     }
 
     private Uni<Response> get(Scope scope, String key, String cacheControl, String pragma, String ifNoneMatch) {
@@ -339,14 +366,15 @@ public class ScopeOptionsResource {
         }
     }
 
-    private static boolean inherit(String inherit) {
-        if (inherit == null || inherit.equals("false")) {
+    /** A query parameter that is {@code true} or {@code false} (absent: false); anything else is a 400 naming it. */
+    static boolean flag(String name, String value) {
+        if (value == null || value.equals("false")) {
             return false;
         }
-        if (inherit.equals("true")) {
+        if (value.equals("true")) {
             return true;
         }
-        throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit must be true or false");
+        throw new ProblemException(ProblemType.INVALID_PARAMETER, name + " must be true or false");
     }
 
     private static boolean excludeDefaults(String defaults) {

@@ -42,6 +42,11 @@ public enum ScopeKind {
         return model.scopeColumns().stream().filter(c -> !idColumns.contains(c)).toList();
     }
 
+    /** Whether scopes of this kind can lock keys for the scopes below them (organizations and projects). */
+    public boolean locks() {
+        return this == ORGANIZATION || this == PROJECT;
+    }
+
     /** The kind whose scopes are named by exactly one identifier of this model, or this kind. */
     public boolean singleId() {
         return idColumns.size() == 1;

@@ -17,7 +17,10 @@ public record Caller(boolean admin, boolean reader, Long userId, Set<Long> organ
     static final String READER = "options-reader";
 
     /** Everyone, when authentication is off. */
-    static final Caller UNRESTRICTED = new Caller(true, true, null, Set.of(), Set.of(), null);
+    public static final Caller UNRESTRICTED = new Caller(true, true, null, Set.of(), Set.of(), null);
+
+    /** No one: may read nothing (a caller that could not be known, when authentication is on). */
+    public static final Caller NOBODY = new Caller(false, false, null, Set.of(), Set.of(), null);
 
     public Caller {
         organizations = Set.copyOf(organizations);

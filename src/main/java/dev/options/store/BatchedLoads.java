@@ -109,6 +109,8 @@ final class BatchedLoads {
      */
     private static Loaded[] toStoredScopes(RowSet<Row> rows, int count) {
         long[] versions = new long[count];
+        Long[] organizations = new Long[count];
+        String[] locks = new String[count];
         RuntimeException[] failures = new RuntimeException[count];
         List<Map<String, JsonNode>> options = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -117,10 +119,12 @@ final class BatchedLoads {
         for (Row row : rows) {
             int position = (int) (row.getLong(0) - 1);
             versions[position] = row.getLong(1);
-            String key = row.getString(2);
+            organizations[position] = row.getLong(2);
+            locks[position] = row.getString(3);
+            String key = row.getString(4);
             if (key != null && failures[position] == null) {
                 try {
-                    options.get(position).put(key, OptionJson.parseStored(row.getString(3)));
+                    options.get(position).put(key, OptionJson.parseStored(row.getString(5)));
                 } catch (RuntimeException unreadable) {
                     failures[position] = unreadable;
                 }
@@ -128,7 +132,15 @@ final class BatchedLoads {
         }
         Loaded[] scopes = new Loaded[count];
         for (int i = 0; i < count; i++) {
-            scopes[i] = failures[i] != null ? new Unreadable(failures[i]) : new Read(new StoredScope(versions[i], options.get(i)));
+            if (failures[i] == null) {
+                try {
+                    scopes[i] = new Read(new StoredScope(versions[i], options.get(i), StoredScope.parseLocks(locks[i]), organizations[i]));
+                    continue;
+                } catch (RuntimeException unreadable) {
+                    failures[i] = unreadable;
+                }
+            }
+            scopes[i] = new Unreadable(failures[i]);
         }
         return scopes;
     }

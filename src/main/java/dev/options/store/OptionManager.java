@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -14,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.scope.OptionModel;
 import dev.options.scope.Scope;
+import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Counter;
@@ -171,15 +174,19 @@ public class OptionManager {
 
     private static StoredScope toStoredScope(RowSet<Row> rows) {
         long version = 0;
+        Long organization = null;
+        String locks = null;
         Map<String, JsonNode> options = new TreeMap<>();
         for (Row row : rows) {
             version = row.getLong(0);
-            String key = row.getString(1);
+            organization = row.getLong(1);
+            locks = row.getString(2);
+            String key = row.getString(3);
             if (key != null) {
-                options.put(key, OptionJson.parseStored(row.getString(2)));
+                options.put(key, OptionJson.parseStored(row.getString(4)));
             }
         }
-        return new StoredScope(version, options);
+        return new StoredScope(version, options, StoredScope.parseLocks(locks), organization);
     }
 
     /**
@@ -200,10 +207,58 @@ public class OptionManager {
         return scopes.lock(key).invoke(() -> count(locks));
     }
 
+    /** The state of a scope above another that matters to a save below it: its locks, a project's organization. */
+    public record Enclosing(SortedSet<String> locks, Long organization) {
+    }
+
     /**
-     * Applies {@code changes} to the scope, sets its version to {@code version} and records the change
-     * in the outbox, all in one statement; answers the outbox row's id. Needs a transaction that holds
-     * the scope's lock.
+     * The scopes {@code scopeKeys} (those above a scope being saved that can lock it), each held
+     * {@code FOR SHARE} until the transaction ends and created at version 0 when it has no row yet;
+     * two statements. Needs a transaction.
+     */
+    public Uni<Map<ScopeKey, Enclosing>> enclosing(List<ScopeKey> scopeKeys) {
+        if (scopeKeys.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return scopes.share(scopeKeys.stream().map(ScopeKey::value).toList()).map(rows -> {
+            count(locks);
+            count(locks);
+            Map<ScopeKey, Enclosing> found = new HashMap<>();
+            rows.forEach((key, row) -> found.put(new ScopeKey(key),
+                    new Enclosing(StoredScope.parseLocks((String) row[2]), row[1] == null ? null : ((Number) row[1]).longValue())));
+            return found;
+        });
+    }
+
+    /**
+     * What the one-statement save ({@link #writeIfAt}) requires of the scopes above the one it saves:
+     * each of {@code lockers} has a row and locks none of {@code written}; {@code pinned}, a project,
+     * still belongs to {@code pinnedOrganization} (null: to none). {@link #NONE} requires nothing.
+     */
+    public record Guard(List<ScopeKey> lockers, Set<String> written, ScopeKey pinned, Long pinnedOrganization) {
+
+        public static final Guard NONE = new Guard(List.of(), Set.of(), null, null);
+
+        public Guard {
+            lockers = List.copyOf(lockers);
+            written = Set.copyOf(written);
+        }
+
+        private String pin() {
+            if (pinned == null) {
+                return "{}";
+            }
+            Map<String, Object> pin = new HashMap<>();
+            pin.put("scope", pinned.value());
+            pin.put("organization", pinnedOrganization);
+            return OptionJson.text(pin);
+        }
+    }
+
+    /**
+     * Applies {@code changes} to the scope (its options, locks and organization), sets its version to
+     * {@code version} and records the change in the outbox, all in one statement; answers the outbox
+     * row's id. Needs a transaction that holds the scope's lock.
      */
     public Uni<Long> write(Scope scope, long version, Changes changes) {
         return model(scope).write(scope, saveParameters(scope, version, changes))
@@ -222,13 +277,18 @@ public class OptionManager {
 
     /**
      * {@link #write}, as one statement of its own (no transaction, no session), made only if the scope
-     * is still at {@code version - 1}; answers the outbox row's id, or null when the scope has moved
-     * on (then nothing is written). The statement's UPDATE takes the scope's row lock, so it
-     * serializes with every other writer of the scope exactly as {@link #lock} does.
+     * is still at {@code version - 1} and the scopes above it are as {@code guard} requires;
+     * answers the outbox row's id, or null when either is not so (then nothing is written). The
+     * statement's UPDATE takes the scope's row lock, so it serializes with every other writer of the
+     * scope exactly as {@link #lock} does, and it holds the guard's scopes shared, as {@link #enclosing} does.
      */
-    public Uni<Long> writeIfAt(Scope scope, long version, Changes changes) {
+    public Uni<Long> writeIfAt(Scope scope, long version, Changes changes, Guard guard) {
+        List<Object> parameters = saveParameters(scope, version, changes);
+        parameters.add(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()));
+        parameters.add(OptionJson.text(guard.written()));
+        parameters.add(guard.pin());
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
-                .execute(Tuple.from(saveParameters(scope, version, changes)))
+                .execute(Tuple.from(parameters))
                 .invoke(() -> count(writes))
                 .map(rows -> firstLong(rows, null)));
     }
@@ -284,6 +344,7 @@ public class OptionManager {
         parameters.add(OptionJson.text(changes.deletes()));
         parameters.add(version);
         parameters.add(OptionJson.text(changes.keys()));
+        parameters.add(changes.stateJson());
         return parameters;
     }
 

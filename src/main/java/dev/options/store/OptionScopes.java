@@ -1,9 +1,14 @@
 package dev.options.store;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
 import dev.options.store.model.OptionScope;
+import dev.options.value.OptionJson;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 
@@ -26,6 +31,32 @@ public class OptionScopes implements PanacheRepositoryBase<OptionScope, String> 
             }
             return getSession().invoke(session -> session.detach(found)).replaceWith(found.version);
         });
+    }
+
+    private static final String ENSURE = "INSERT INTO option_scopes (scope_key, version)"
+            + " SELECT jsonb_array_elements_text(cast(cast(?1 AS text) AS jsonb)), 0 ON CONFLICT (scope_key) DO NOTHING";
+    private static final String SHARE = "SELECT scope_key, organization_id, cast(locks AS text) FROM option_scopes"
+            + " WHERE scope_key IN (SELECT jsonb_array_elements_text(cast(cast(?1 AS text) AS jsonb))) FOR SHARE";
+
+    /**
+     * The rows of {@code scopeKeys}, created at version 0 where missing, locked {@code FOR SHARE} until
+     * the transaction ends: each row's organization and locks, by scope key. Two statements, so the
+     * second reads, after the first, every row another transaction created meanwhile. Holding them
+     * shared, the transaction lets no lock or move of them commit before it does, and none that
+     * committed before is missed (see {@code Saves}).
+     */
+    Uni<Map<String, Object[]>> share(List<String> scopeKeys) {
+        String keys = OptionJson.text(scopeKeys);
+        return getSession()
+                .chain(session -> session.createNativeQuery(ENSURE).setParameter(1, keys).executeUpdate()
+                        .chain(() -> session.<Object[]>createNativeQuery(SHARE).setParameter(1, keys).getResultList()))
+                .map(rows -> {
+                    Map<String, Object[]> byKey = new HashMap<>();
+                    for (Object[] row : rows) {
+                        byKey.put((String) row[0], row);
+                    }
+                    return byKey;
+                });
     }
 
     /**

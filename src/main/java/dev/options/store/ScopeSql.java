@@ -50,8 +50,9 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         // would encode a Java string as a JSON string scalar.
         // One statement: the version of the scope (0 when never written) and its rows, from one
         // snapshot, so the version always describes exactly the rows returned with it.
-        String load = "SELECT s.version, o.key, cast(o.value AS text) FROM"
-                + " (SELECT coalesce((SELECT version FROM option_scopes WHERE scope_key = ?1), 0) AS version) s"
+        String load = "SELECT s.version, s.organization_id, s.locks, o.key, cast(o.value AS text) FROM"
+                + " (SELECT coalesce(max(version), 0) AS version, max(organization_id) AS organization_id,"
+                + " max(cast(locks AS text)) AS locks FROM option_scopes WHERE scope_key = ?1) s"
                 + " LEFT JOIN " + table + " o ON " + matches(kind, "o.")
                 + " ORDER BY o.key";
 
@@ -68,8 +69,21 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         // The same save as one autocommitted statement, made only if the scope is still at the version
         // before ?version: the UPDATE takes the scope's row lock (waiting for a holder, then checking
         // the version again), and every other part runs only if it bumped the version. No row back:
-        // another writer got there first, nothing is written.
-        String writeIfAt = save(kind, table, columns, insertValues, " AND version = cast(?" + version + " AS bigint) - 1");
+        // another writer got there first, nothing is written. Nor when a scope above that can lock
+        // (?lockers, a JSON array of scope keys) has no row, locks one of the keys written (?written),
+        // or, for ?pin's project, belongs to another organization than the one the save was judged
+        // against: each is read FOR SHARE, so a lock or a move committed while the statement waits is
+        // seen, and one not yet begun waits for this save's commit (see Saves).
+        int lockers = firstFreeParameter(kind) + 5;
+        String pin = "cast(cast(?" + (lockers + 2) + " AS text) AS jsonb)";
+        String guard = " AND version = cast(?" + version + " AS bigint) - 1"
+                + " AND (SELECT count(*) FROM (SELECT 1 FROM option_scopes l"
+                + " WHERE l.scope_key IN (SELECT jsonb_array_elements_text(cast(cast(?" + lockers + " AS text) AS jsonb)))"
+                + " AND NOT (l.locks ?| ARRAY(SELECT jsonb_array_elements_text(cast(cast(?" + (lockers + 1) + " AS text) AS jsonb))))"
+                + " AND (l.scope_key IS DISTINCT FROM " + pin + " ->> 'scope'"
+                + " OR l.organization_id IS NOT DISTINCT FROM cast(" + pin + " ->> 'organization' AS bigint))"
+                + " FOR SHARE OF l) held) = jsonb_array_length(cast(cast(?" + lockers + " AS text) AS jsonb))";
+        String writeIfAt = save(kind, table, columns, insertValues, guard);
 
         String bulk = null;
         String loadMany = null;
@@ -80,7 +94,7 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                     + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))" + nulls;
             // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
             // ?2 their ids; rows by the scope's position in them (from 1), each scope's rows together
-            loadMany = "SELECT k.i, coalesce(s.version, 0), o.key, cast(o.value AS text)"
+            loadMany = "SELECT k.i, coalesce(s.version, 0), s.organization_id, cast(s.locks AS text), o.key, cast(o.value AS text)"
                     + " FROM unnest(cast(?1 AS text[]), cast(?2 AS bigint[])) WITH ORDINALITY AS k(scope_key, id, i)"
                     + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
                     + " LEFT JOIN " + table + " o ON o." + idColumn + " = k.id" + nulls
@@ -97,8 +111,11 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         int deletes = next + 1;
         int version = next + 2;
         int keys = next + 3;
+        String state = "cast(cast(?" + (next + 4) + " AS text) AS jsonb)";
         return "WITH bumped AS ("
-                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now()"
+                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now(),"
+                + " locks = coalesce(" + state + " -> 'locks', locks),"
+                + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), organization_id)"
                 + " WHERE scope_key = ?1" + guard + " RETURNING version"
                 + "), upserted AS ("
                 + "INSERT INTO " + table + " (" + columns + ", key, value)"

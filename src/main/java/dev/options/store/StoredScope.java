@@ -1,19 +1,50 @@
 package dev.options.store;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.value.OptionJson;
+
 /**
- * A scope as Postgres holds it at one version: its stored options only, no defaults. Immutable; the
- * version identifies the content exactly, since every change of a stored row bumps it. The options
- * iterate in key order and cannot be changed; they are held compactly ({@link StoredOptions}), since
- * the near cache keeps one per cached scope.
+ * A scope as Postgres holds it at one version: its stored options only, no defaults, and its state
+ * beside them: the keys it locks for the scopes below it, and for a project the organization it
+ * belongs to (null when never registered). Immutable; the version identifies the content exactly,
+ * since every change of a stored row, a lock or the organization bumps it. The options iterate in
+ * key order and cannot be changed; they are held compactly ({@link StoredOptions}), since the near
+ * cache keeps one per cached scope.
  */
-public record StoredScope(long version, Map<String, JsonNode> options) {
+public record StoredScope(long version, Map<String, JsonNode> options, SortedSet<String> locks, Long organization) {
+
+    private static final SortedSet<String> NO_LOCKS = Collections.unmodifiableSortedSet(new TreeSet<>());
 
     public StoredScope {
         options = StoredOptions.of(options);
+        locks = locks == null || locks.isEmpty() ? NO_LOCKS : Collections.unmodifiableSortedSet(new TreeSet<>(locks));
+    }
+
+    /** A scope of options only: no locks, no organization. */
+    public StoredScope(long version, Map<String, JsonNode> options) {
+        this(version, options, NO_LOCKS, null);
+    }
+
+    /** Locks given in any order. */
+    public static SortedSet<String> locks(Set<String> keys) {
+        return keys == null || keys.isEmpty() ? NO_LOCKS : Collections.unmodifiableSortedSet(new TreeSet<>(keys));
+    }
+
+    /** The locks of their column's text, a JSON array of keys ({@code ["theme"]}); none for null. */
+    static SortedSet<String> parseLocks(String json) {
+        if (json == null || json.equals("[]")) {
+            return NO_LOCKS;
+        }
+        SortedSet<String> keys = new TreeSet<>();
+        OptionJson.parseStored(json).forEach(key -> keys.add(key.asText()));
+        return Collections.unmodifiableSortedSet(keys);
     }
 
     /** A scope never written: version 0, nothing stored. */

@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -164,11 +165,15 @@ public final class OptionJson {
         }
     }
 
-    /** The scope document, {@code {"version": 7, "options": {...}}}, serialized. */
-    public static byte[] scopeDocument(long version, Map<String, JsonNode> options) {
+    /** The scope document, {@code {"version": 7, "options": {...}}} (with {@code "locks"} when it holds any), serialized. */
+    public static byte[] scopeDocument(long version, Map<String, JsonNode> options, Collection<String> locks) {
         ObjectNode document = NODES.objectNode();
         document.put("version", version);
         document.set("options", object(options));
+        if (!locks.isEmpty()) {
+            ArrayNode array = document.putArray("locks");
+            locks.forEach(array::add);
+        }
         return write(document);
     }
 

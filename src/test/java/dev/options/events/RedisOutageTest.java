@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.options.cache.SharedCache;
 import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
@@ -154,7 +155,7 @@ class RedisOutageTest {
         assertThat(Database.outboxRows(key)).as("outbox drained").isZero();
         assertThat(convergedMillis).as("converged within 2 s of the restart").isLessThan(2000);
 
-        Response shared = redis.send(Request.cmd(Command.GET).arg("options:test:scope:" + key)).await().atMost(Duration.ofSeconds(5));
+        Response shared = redis.send(Request.cmd(Command.GET).arg("options:test:scope:" + SharedCache.FORMAT + key)).await().atMost(Duration.ofSeconds(5));
         assertThat(shared).as("the relay repaired the shared cache").isNotNull();
         assertThat(shared.toString()).startsWith("6:");
         // the restarted Redis kept nothing: the relayed events are all its stream holds of this scope

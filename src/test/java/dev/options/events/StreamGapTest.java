@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.options.cache.SharedCache;
 import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
@@ -65,7 +66,7 @@ class StreamGapTest {
         // trimmed away in one step, before this instance's tail could read it
         Database.execute("UPDATE project_options SET value = '2'::jsonb WHERE project_id = ? AND key = 'a'", project);
         Database.execute("UPDATE option_scopes SET version = 2 WHERE scope_key = ?", key);
-        redis.send(Request.cmd(Command.DEL).arg("options:test:scope:" + key)).await().atMost(Duration.ofSeconds(5));
+        redis.send(Request.cmd(Command.DEL).arg("options:test:scope:" + SharedCache.FORMAT + key)).await().atMost(Duration.ofSeconds(5));
         String script = "redis.call('XADD', KEYS[1], '*', 'scope', ARGV[1], 'version', 2, 'keys', '[\"a\"]')"
                 + " for i = 1, 5000 do redis.call('XADD', KEYS[1], 'MAXLEN', 10, '*', 'scope', 'project_options:1', 'version', i, 'keys', '[]') end"
                 + " return 1";

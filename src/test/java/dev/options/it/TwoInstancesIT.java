@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.options.Http;
 
 /**
@@ -15,12 +17,15 @@ import dev.options.Http;
  */
 class TwoInstancesIT {
 
+    /** A change stream and Redis key space of this run's own, which its two instances share. */
+    private static Map<String, String> sharedByThisRun() {
+        String run = UUID.randomUUID().toString();
+        return Map.of("options.feed.stream", "options:changes:it:" + run, "options.cache.shared-prefix", "options:it:" + run + ":");
+    }
+
     @Test
     void everyWriteOnOneIsVisibleOnTheOtherWithin200MsAndVersionsNeverGoBack() throws Exception {
-        String run = UUID.randomUUID().toString();
-        Map<String, String> shared = Map.of(
-                "options.feed.stream", "options:changes:it:" + run,
-                "options.cache.shared-prefix", "options:it:" + run + ":");
+        Map<String, String> shared = sharedByThisRun();
         try (ServiceProcess a = ServiceProcess.start("a", shared); ServiceProcess b = ServiceProcess.start("b", shared)) {
             Http onA = new Http(a.base());
             Http onB = new Http(b.base());
@@ -53,6 +58,65 @@ class TwoInstancesIT {
                 newestSeenOnA = onASeen;
             }
             assertThat(onB.get(scope + "/n").body()).isEqualTo("100");
+        }
+    }
+
+    /** Whether composite entity tag {@code a} ({@code "3.0.5.9"}) is older than {@code b} in any layer. */
+    private static boolean older(String a, String b) {
+        String[] left = a.replace("\"", "").split("\\.");
+        String[] right = b.replace("\"", "").split("\\.");
+        if (left.length != right.length) {
+            return false;
+        }
+        for (int i = 0; i < left.length; i++) {
+            if (Long.parseLong(left[i]) < Long.parseLong(right[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void anOrganizationsValueOrLockChangedOnOneIsInForceBelowItOnTheOtherWithin200Ms() throws Exception {
+        Map<String, String> shared = sharedByThisRun();
+        try (ServiceProcess a = ServiceProcess.start("a", shared); ServiceProcess b = ServiceProcess.start("b", shared)) {
+            Http onA = new Http(a.base());
+            Http onB = new Http(b.base());
+            long id = System.nanoTime() & 0xFFFFFFFFFFFL;
+            String organization = "/v1/organizations/" + id;
+            assertThat(onA.send("PUT", "/v1/projects/" + id, "application/json", "{\"organization\": " + id + "}").status()).isEqualTo(200);
+            String uip = "/v1/users/" + id + "/projects/" + id + "/options?inherit=true";
+            assertThat(onA.send("PUT", "/v1/users/" + id + "/projects/" + id + "/options/custom.k", "application/json", "-1").status())
+                    .isEqualTo(200);
+            // B holds every layer in its near cache before they change
+            assertThat(onB.get(uip).status()).isEqualTo(200);
+
+            String newestOnB = onB.get(uip).etag();
+            for (int i = 1; i <= 40; i++) {
+                boolean lockStep = i % 4 == 0;
+                Http.Answer write = lockStep
+                        ? onA.send(i % 8 == 0 ? "DELETE" : "PUT", organization + "/locks/custom.k", null, null)
+                        : onA.send("PUT", organization + "/options/custom.k", "application/json", String.valueOf(i));
+                assertThat(write.status()).isEqualTo(200);
+                long organizationVersion = write.json().get("version").asLong();
+                boolean locked = write.json().has("locks");
+                long start = System.nanoTime();
+                while (true) {
+                    Http.Answer read = onB.get(uip);
+                    assertThat(older(read.etag(), newestOnB)).as("B answered %s after %s", read.etag(), newestOnB).isFalse();
+                    newestOnB = read.etag();
+                    String[] versions = read.etag().replace("\"", "").split("\\.");
+                    long elapsed = (System.nanoTime() - start) / 1_000_000;
+                    if (Long.parseLong(versions[versions.length - 1]) >= organizationVersion) {
+                        JsonNode inForce = read.json();
+                        int expected = locked ? (i % 4 == 0 ? i - 1 : i) : -1;
+                        assertThat(inForce.get("options").get("custom.k").asInt()).as("step %d", i).isEqualTo(expected);
+                        assertThat(inForce.get("sources").get("custom.k").asText()).isEqualTo(locked ? "organization" : "user-in-project");
+                        break;
+                    }
+                    assertThat(elapsed).as("step %d not in force on B after %d ms", i, elapsed).isLessThan(200);
+                }
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 
 import dev.options.Database;
 import dev.options.Fixtures;
+import dev.options.UnitsOfWork;
 import dev.options.Http;
 import dev.options.option.RequestCache;
 import dev.options.scope.Scope;
@@ -53,14 +54,9 @@ public class RequestCacheTest {
 
     /** Runs {@code work} as one unit of work (on a duplicated context of its own) and waits for its item. */
     static <T> T inUnitOfWork(Supplier<Uni<T>> work) {
-        try {
-            return VertxContextSupport.subscribeAndAwait(work);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
+        return UnitsOfWork.run(work);
     }
+
 
     /** Another unit of work: an HTTP request, sent off the event loop. */
     private Uni<Http.Answer> elsewhere(String method, String path, String body) {

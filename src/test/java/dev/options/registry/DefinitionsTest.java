@@ -119,7 +119,7 @@ class DefinitionsTest {
     }
 
     @Test
-    void inheritanceResolvesDefaultsThenTheUserThenTheNarrowScopeAndNamesEverySource() {
+    void valuesInForceResolveDefaultsThenTheUserThenTheNarrowScopeAndNameEverySource() {
         long user = Fixtures.newId();
         long project = Fixtures.newId();
         long organization = Fixtures.newId();
@@ -134,22 +134,25 @@ class DefinitionsTest {
         String path = "/v1/users/" + user + "/projects/" + project + "/options";
         given().queryParam("inherit", "true").when().get(path).then()
                 .statusCode(200)
-                .header("ETag", "\"1.1\"")
+                // every layer's version, narrowest first: the scope, the user, the project (never written)
+                .header("ETag", "\"1.1.0\"")
                 .body("version", equalTo(1))
                 .body("options.language", equalTo("fr")).body("sources.language", equalTo("user"))
-                .body("options.theme", equalTo("system")).body("sources.theme", equalTo("project"))
-                .body("options.ratio", equalTo(0.5f)).body("sources.ratio", equalTo("project"))
+                .body("options.theme", equalTo("system")).body("sources.theme", equalTo("user-in-project"))
+                .body("options.ratio", equalTo(0.5f)).body("sources.ratio", equalTo("user-in-project"))
                 .body("options.enabled", equalTo(true)).body("sources.enabled", equalTo("user"))
                 .body("options.'ui.density'", equalTo(3)).body("sources.'ui.density'", equalTo("default"))
                 .body("options.digest", equalTo("weekly")).body("sources.digest", equalTo("default"))
-                .body("options.user-only", nullValue()).body("sources.user-only", nullValue());
-        given().queryParam("inherit", "true").header("If-None-Match", "\"1.1\"").when().get(path).then().statusCode(304);
+                // the user's layer counts for a key that applies to user scopes, whatever the scope below it
+                .body("options.user-only", equalTo(true)).body("sources.user-only", equalTo("user"));
+        given().queryParam("inherit", "true").header("If-None-Match", "\"1.1.0\"").when().get(path).then().statusCode(304);
         // without inherit the narrow scope holds only its own values
         given().when().get(path).then().body("options.language", equalTo("en")).body("options.enabled", nullValue());
 
         given().queryParam("inherit", "true").when().get("/v1/users/" + user + "/organizations/" + organization + "/options").then()
                 .statusCode(200)
-                .body("options.enabled", equalTo(false)).body("sources.enabled", equalTo("organization"))
+                .header("ETag", "\"1.1.0\"")
+                .body("options.enabled", equalTo(false)).body("sources.enabled", equalTo("user-in-organization"))
                 .body("options.theme", equalTo("dark")).body("sources.theme", equalTo("user"));
         given().queryParam("inherit", "true").when().get("/v1/users/" + user + "/options").then()
                 .statusCode(200).header("ETag", "\"1\"").body("sources.language", equalTo("user"));

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import dev.options.cache.SharedCache;
 import dev.options.Database;
 import dev.options.Events;
 import dev.options.Fixtures;
@@ -152,7 +153,7 @@ class HotReadsTest {
         assertThat(count("options.cache.misses", "shared") - loads).as("Redis did not hold it").isEqualTo(1);
 
         // the reader was answered without waiting for the offer, which lands soon after
-        Request get = Request.cmd(Command.GET).arg("options:test:scope:" + key);
+        Request get = Request.cmd(Command.GET).arg("options:test:scope:" + SharedCache.FORMAT + key);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         io.vertx.mutiny.redis.client.Response held = null;
         while (held == null && System.nanoTime() < deadline) {

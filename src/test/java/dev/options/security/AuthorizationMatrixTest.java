@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.options.Database;
 import dev.options.Fixtures;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -71,18 +72,18 @@ class AuthorizationMatrixTest {
 
     /** The kinds of token, each with the statuses of the endpoints below, in their order. */
     enum Token {
-        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200 403 200"),
-        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403"),
-        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200 200 200"),
-        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
-        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403 403 403"),
-        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403");
+        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200 403 200 403 403 403 403 200 200"),
+        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403"),
+        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200 200 200 403 200 403 403 200 200"),
+        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403 403 403 403 200 403 403 403 403"),
+        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403");
 
         final Supplier<String> token;
         final String[] statuses;
@@ -112,7 +113,14 @@ class AuthorizationMatrixTest {
             new Endpoint("change feed, own scope", "GET", "/v1/changes?scope=user_options:" + USER + ":user", null),
             // the router takes a trailing slash for the same resource: authorized as the same resource
             new Endpoint("change feed, trailing slash", "GET", "/v1/changes/", null),
-            new Endpoint("change feed, trailing slash, own scope", "GET", "/v1/changes/?scope=user_options:" + USER + ":user", null));
+            new Endpoint("change feed, trailing slash, own scope", "GET", "/v1/changes/?scope=user_options:" + USER + ":user", null),
+            new Endpoint("register project", "PUT", "/v1/projects/" + PROJECT, "{\"organization\": " + ORGANIZATION + "}"),
+            new Endpoint("read project registration", "GET", "/v1/projects/" + PROJECT, null),
+            new Endpoint("lock organization key", "PUT", "/v1/organizations/" + ORGANIZATION + "/locks/digest", null),
+            new Endpoint("unlock project key", "DELETE", "/v1/projects/" + PROJECT + "/locks/digest", null),
+            new Endpoint("explain user in project", "GET", "/v1/users/" + USER + "/projects/" + PROJECT + "/options/theme/explain", null),
+            new Endpoint("change feed, own scope inherited", "GET",
+                    "/v1/changes?scope=user_options:" + USER + ":project:" + PROJECT + "&inherit=true", null));
 
     static Stream<Arguments> matrix() {
         List<Arguments> cases = new ArrayList<>();
@@ -127,6 +135,9 @@ class AuthorizationMatrixTest {
     @BeforeAll
     static void captureLogs() {
         Logger.getLogger("").addHandler(CAPTURE);
+        // registered before any token tries to read the registration
+        Database.execute("INSERT INTO option_scopes (scope_key, version, organization_id) VALUES (?, 1, ?)",
+                "project_options:" + PROJECT, ORGANIZATION);
     }
 
     @AfterAll

@@ -7,6 +7,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
+import org.hibernate.annotations.ColumnTransformer;
+
 /**
  * A scope's version, and the row its writers lock to serialize (even those that only add keys,
  * which have no row of their own to lock yet). The version is bumped by the save's statement, so it
@@ -22,6 +24,15 @@ public class OptionScope {
 
     @Column(name = "version", nullable = false)
     public long version;
+
+    /** A project's organization; null for other scopes and for a project never registered. */
+    @Column(name = "organization_id")
+    public Long organizationId;
+
+    /** The keys this scope locks for the scopes below it: the jsonb array's text, as option values are carried. */
+    @ColumnTransformer(read = "cast(locks AS text)", write = "cast(cast(? AS text) AS jsonb)")
+    @Column(name = "locks", nullable = false)
+    public String locks;
 
     @Column(name = "updated_at", nullable = false, insertable = false, updatable = false)
     public OffsetDateTime updatedAt;
