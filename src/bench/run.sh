@@ -130,6 +130,14 @@ seed_hierarchy() {
     -c "INSERT INTO option_scopes (scope_key, version) SELECT 'user_options:' || g || ':project:' || g, 1 FROM generate_series(1, $1) g" \
     -c "INSERT INTO option_scopes (scope_key, version) SELECT 'user_options:' || g || ':user', 1 FROM generate_series(1, $1) g"
 }
+# seed_history: project HISTORY_SCOPE with a history of 100,000 versions, one key changed in each
+HISTORY_SCOPE=999999999
+seed_history() {
+  psql_bench -d "$DB" \
+    -c "INSERT INTO option_scopes (scope_key, version) VALUES ('project_options:$HISTORY_SCOPE', 100000)" \
+    -c "INSERT INTO project_options (project_id, key, value) VALUES ($HISTORY_SCOPE, 'k1', '100000')" \
+    -c "INSERT INTO option_history (scope_key, version, at, actor, channel, changes) SELECT 'project_options:$HISTORY_SCOPE', g, now() - (100000 - g) * interval '1 second', 'bench', 'api', jsonb_build_array(jsonb_build_object('key', 'k1', 'old', g - 1, 'new', g)) FROM generate_series(1, 100000) g"
+}
 # first project id of the scopes with <keys> options, for the cost-growth runs
 key_base() { echo $(( $1 * 1000000 )); }
 
@@ -204,6 +212,7 @@ seed_projects 1 "$SCOPES" 10
 for keys in $KEY_COUNTS; do seed_projects $(( $(key_base "$keys") + 1 )) 100 "$keys"; done
 seed_organizations "$MAX_SCOPES"
 seed_hierarchy "$SCOPES"
+seed_history
 psql_bench -d "$DB" -c "VACUUM ANALYZE"
 stop_services
 fresh_redis
@@ -227,6 +236,7 @@ RSS_LOAD=$(cat "$OUT/rss-load.kb" 2>/dev/null || echo 0)
 HALF=$(awk -v r="$HOT_RPS" 'BEGIN { printf "%d", r / 2 }')
 RATE=$HALF load "hot read at half its maximum rate ($HALF/s)" hot-read.lua $PORT "$CONNECTIONS" "-"
 load "inherited hot read (user in project, five layers)" inherited-read.lua $PORT "$CONNECTIONS" "HTTP floor"
+HISTORY_SCOPE=$HISTORY_SCOPE load "history page (100 of 100,000 entries)" history-page.lua $PORT 8 "-"
 load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read"
 load "bulk read of 1,000 ids" bulk-read.lua $PORT 8 "-"
 load "single-key write, random scopes" key-write.lua $PORT "$CONNECTIONS" "pgbench write transaction"
@@ -278,8 +288,10 @@ record "Redis GET (redis-benchmark)" "$REDIS_RPS" - - - 0 -
 log "baseline: pgbench"
 # as many database connections as the service's pool has (quarkus.datasource.reactive.max-size)
 pg_rps() { pgbench -h 127.0.0.1 -U postgres -n -D scopes="$SCOPES" -c 20 -j "$THREADS" -T "$DURATION" -f "$BENCH_DIR/pgbench/$1" "$DB" 2>&1 | awk '/^tps/ {print $3}'; }
-record "pgbench write transaction" "$(pg_rps write.sql)" - - - 0 -
-record "pgbench one-statement save" "$(pg_rps write-conditional.sql)" - - - 0 -
+record "pgbench write transaction (without history)" "$(pg_rps write.sql)" - - - 0 -
+record "pgbench one-statement save (without history)" "$(pg_rps write-conditional.sql)" - - - 0 -
+record "pgbench write transaction" "$(pg_rps write-history.sql)" - - - 0 -
+record "pgbench one-statement save" "$(pg_rps write-conditional-history.sql)" - - - 0 -
 record "pgbench cache-miss read" "$(pg_rps read.sql)" - - - 0 -
 # pgbench's outbox rows were never published (no service wrote them): later users of the database
 # (the drills) must not find them

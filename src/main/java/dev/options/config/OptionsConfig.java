@@ -38,6 +38,23 @@ public interface OptionsConfig {
     /** Saves. */
     Saves saves();
 
+    /** The history of every scope's changes. */
+    History history();
+
+    interface History {
+        /** How long a change stays in a scope's history (beyond the last {@link #minVersions} kept whatever their age). */
+        @WithDefault("P90D")
+        Duration retention();
+
+        /** The versions of every scope kept whatever their age. */
+        @WithDefault("20")
+        int minVersions();
+
+        /** How often an instance removes the changes past retention. */
+        @WithDefault("PT10M")
+        Duration sweepEvery();
+    }
+
     interface Limits {
         /** Largest serialized size of one option value, in bytes; larger answers 413. */
         @WithDefault("65536")

@@ -17,6 +17,7 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
+import dev.options.store.OptionManager;
 import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
@@ -39,14 +40,16 @@ public class OptionService {
     private final Saves saves;
     private final BulkReads bulkReads;
     private final Inheritance inheritance;
+    private final History history;
     private final Validation validation;
     private final OptionRegistry registry;
     private final NearCache near;
     private final CacheMetrics metrics;
     private final boolean caches;
 
-    OptionService(LayeredReads reads, Saves saves, BulkReads bulkReads, Inheritance inheritance, Validation validation,
-            OptionRegistry registry, OptionsConfig config, NearCache near, CacheMetrics metrics) {
+    OptionService(LayeredReads reads, Saves saves, BulkReads bulkReads, Inheritance inheritance, History history,
+            Validation validation, OptionRegistry registry, OptionsConfig config, NearCache near, CacheMetrics metrics) {
+        this.history = history;
         this.reads = reads;
         this.saves = saves;
         this.bulkReads = bulkReads;
@@ -104,6 +107,14 @@ public class OptionService {
     public Uni<Optional<JsonNode>> get(Scope scope, String key, ReadFlag flag) {
         OptionKeys.require(key);
         return read(scope, flag).map(view -> Optional.ofNullable(view.options().get(key)));
+    }
+
+    /**
+     * Records the changes this unit of work saves from now on as made by {@code actor} (a token's
+     * subject; null for no one known) through {@code channel}, in every scope's history.
+     */
+    public void attribute(String actor, Channel channel) {
+        RequestCache.unitOfWork().attribute(actor, channel);
     }
 
     /** Stages {@code key = value} in this unit of work, checked and normalized; {@link #save} stores it. */
@@ -194,6 +205,36 @@ public class OptionService {
     /** Whether {@code key}'s definition applies to scopes of {@code kind} (undefined keys apply to all). */
     public boolean appliesTo(ScopeKind kind, String key) {
         return registry.appliesTo(kind, key);
+    }
+
+    /** A page of a scope's history, newest first, and the {@code before} of the next page (null when there is none). */
+    public record HistoryPage(List<OptionManager.Recorded> entries, Long next) {
+    }
+
+    /**
+     * The changes of {@code scope}, newest first, at most {@code limit}, of versions below {@code before}
+     * (null: from the newest), only those that change {@code key} (null: all).
+     */
+    public Uni<HistoryPage> history(Scope scope, String key, Long before, int limit) {
+        return history.page(scope, key, before, limit);
+    }
+
+    /**
+     * The scope as it was at {@code version}: what it stored then, under today's defaults.
+     *
+     * @throws dev.options.problem.ProblemException {@code 404 unknown-version} beyond the current
+     *     version or the history kept
+     */
+    public Uni<ScopeView> readAt(Scope scope, long version) {
+        return history.at(scope, version).map(then -> history.view(scope, then));
+    }
+
+    /**
+     * Saves a new version of the scope whose stored options equal those of {@code version} (see
+     * {@link #readAt}), checked like any write; recorded through {@link Channel#REVERT}.
+     */
+    public Uni<ScopeView> revert(Scope scope, long version, IfMatch ifMatch) {
+        return history.revert(scope, version, ifMatch);
     }
 
     /**

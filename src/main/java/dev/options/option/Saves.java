@@ -49,6 +49,7 @@ class Saves {
     private final Counter conditionalSaves;
     private final Counter lockedSaves;
     private final Counter conflicts;
+    private final Counter historyEntries;
 
     Saves(LayeredReads reads, Locks locks, OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near,
             ChangePublisher publisher, MeterRegistry meters) {
@@ -65,6 +66,9 @@ class Saves {
         this.lockedSaves = saves(meters, "locking");
         this.conflicts = Counter.builder("options.saves.conflicts")
                 .description("One-statement saves another writer got ahead of (each then saved under the lock)")
+                .register(meters);
+        this.historyEntries = Counter.builder("options.history.entries")
+                .description("History entries committed, one per committed change, written by the change's own statement")
                 .register(meters);
     }
 
@@ -198,7 +202,7 @@ class Saves {
         // taken before the version can be committed: a newer one's invalidation can only come after
         long ticket = near.ticket(scope.key());
         // the store's statement runs to its end by itself; so must the publishing of what it committed
-        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes, guard).chain(outboxId -> {
+        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes, attribution(), guard).chain(outboxId -> {
             if (outboxId == null) {
                 conflicts.increment();
                 contended.put(scope.key(), Boolean.TRUE);
@@ -206,6 +210,7 @@ class Saves {
                 return FOR_THE_LOCK;
             }
             conditionalSaves.increment();
+            historyEntries.increment();
             entry.written(after);
             return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId, ticket)
                     .map(ignored -> (Outcome) new Settled(entry.view(registry)));
@@ -241,6 +246,12 @@ class Saves {
         return entry.diff(registry, config.limits().maxKeysPerScope());
     }
 
+    /** Who this unit of work's changes are made by, and through what, for the history. */
+    private static OptionManager.Attribution attribution() {
+        UnitOfWork unit = RequestCache.unitOfWork();
+        return new OptionManager.Attribution(unit.actor(), unit.channel().label());
+    }
+
     /** Refuses, under the locks of the scopes above it (held shared), a save that writes a key one of them locks. */
     private Uni<Void> refuseLocked(ScopeEntry entry) {
         Set<String> written = entry.writtenKeys();
@@ -258,13 +269,16 @@ class Saves {
         StoredScope before = entry.originals();
         StoredScope after = changes.applyTo(before, before.version() + 1);
         UnitOfWork unit = RequestCache.unitOfWork();
-        return store.write(entry.scope(), after.version(), changes)
+        return store.write(entry.scope(), after.version(), changes, attribution())
                 .map(outboxId -> {
                     entry.saved(after);
                     byte[] document = entry.document(registry);
                     // the scope is locked until the commit, so no newer version can be heard of before this
                     long ticket = near.ticket(entry.scope().key());
-                    unit.afterCommit(() -> publisher.committed(entry.scope(), after, document, changes.keys(), outboxId, ticket));
+                    unit.afterCommit(() -> {
+                        historyEntries.increment();
+                        return publisher.committed(entry.scope(), after, document, changes.keys(), outboxId, ticket);
+                    });
                     return entry.view(registry);
                 });
     }

@@ -292,7 +292,15 @@ public final class ScopeEntry implements Staging {
         locksAfter.stream().filter(key -> !locksBefore.contains(key)).forEach(lockChanges::add);
         locksBefore.stream().filter(key -> !locksAfter.contains(key)).forEach(lockChanges::add);
         Long organization = Objects.equals(stagedOrganization(), originals().organization()) ? null : stagedOrganization();
-        return new Changes(upserts, deletes, lockChanges.isEmpty() ? null : locksAfter, lockChanges, organization);
+        Map<String, JsonNode> previous = new TreeMap<>();
+        upserts.keySet().forEach(key -> {
+            if (before.containsKey(key)) {
+                previous.put(key, before.get(key));
+            }
+        });
+        deletes.forEach(key -> previous.put(key, before.get(key)));
+        return new Changes(upserts, deletes, lockChanges.isEmpty() ? null : locksAfter, lockChanges, organization, previous,
+                originals().organization());
     }
 
     /** The save wrote {@code next} in the current transaction, which still holds the scope's lock. */

@@ -22,6 +22,23 @@ public final class UnitOfWork {
     private final Map<ScopeKey, ScopeEntry> entries = new HashMap<>();
     private boolean inTransaction;
     private final List<Supplier<Uni<Void>>> afterCommit = new ArrayList<>();
+    private String actor;
+    private Channel channel = Channel.API;
+
+    /** Who this unit of work's changes are recorded as made by (a token's subject), or null for no one known. */
+    public String actor() {
+        return actor;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Records this unit of work's later changes as made by {@code actor} through {@code channel}. */
+    void attribute(String actor, Channel channel) {
+        this.actor = actor;
+        this.channel = channel;
+    }
 
     /** The entry of {@code scope}, created empty on first use. */
     public ScopeEntry entry(Scope scope) {

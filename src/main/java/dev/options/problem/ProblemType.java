@@ -18,6 +18,7 @@ public enum ProblemType {
     UNKNOWN_OPTION(404, "unknown-option", "Unknown option"),
     NOT_FOUND(404, "not-found", "Not found"),
     UNKNOWN_DEFINITION(404, "unknown-definition", "Unknown definition"),
+    UNKNOWN_VERSION(404, "unknown-version", "Unknown version"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
     NOT_ACCEPTABLE(406, "not-acceptable", "Not acceptable"),
     LOCKED(409, "locked", "Locked by an enclosing scope"),

@@ -20,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.options.option.Channel;
 import dev.options.option.IfMatch;
 import dev.options.option.OptionService;
 import dev.options.option.ReadFlag;
@@ -45,10 +46,12 @@ public class HierarchyResource {
 
     private final OptionService service;
     private final Access access;
+    private final Writes writes;
 
-    public HierarchyResource(OptionService service, Access access) {
+    public HierarchyResource(OptionService service, Access access, Writes writes) {
         this.service = service;
         this.access = access;
+        this.writes = writes;
     }
 
     @PUT
@@ -63,7 +66,7 @@ public class HierarchyResource {
             throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         }
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(project).map(allowed -> organizationOf(body))
+        return writes.allowed(project, Channel.API).map(allowed -> organizationOf(body))
                 .chain(organization -> service.update(project, precondition, (current, staging) -> staging.belongTo(organization)))
                 .map(HierarchyResource::registration);
     }
@@ -104,7 +107,7 @@ public class HierarchyResource {
         Scope scope = ScopeOptionsResource.scope(kind, id);
         OptionKeys.require(key);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> {
+        return writes.allowed(scope, Channel.LOCK).chain(() -> service.update(scope, precondition, (current, staging) -> {
             if (lock) {
                 staging.lock(key);
             } else {

@@ -27,6 +27,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.option.Channel;
 import dev.options.option.IfMatch;
 import dev.options.option.MergePatch;
 import dev.options.option.OptionService;
@@ -57,10 +58,12 @@ public class ScopeOptionsResource {
 
     private final OptionService service;
     private final Access access;
+    private final Writes writes;
 
-    public ScopeOptionsResource(OptionService service, Access access) {
+    public ScopeOptionsResource(OptionService service, Access access, Writes writes) {
         this.service = service;
         this.access = access;
+        this.writes = writes;
     }
 
     /** The scope of {@code /v1/{kind}/{id}/options}. */
@@ -88,9 +91,10 @@ public class ScopeOptionsResource {
     public Uni<Response> read(@PathParam("kind") String kind, @PathParam("id") String id,
             @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
             @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
+            @Parameter(description = "the stored options as they were at this version, under today's defaults") @QueryParam("version") String version,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-        return read(scope(kind, id), defaults, inherit, cacheControl, pragma, ifNoneMatch);
+        return read(scope(kind, id), defaults, inherit, version, cacheControl, pragma, ifNoneMatch);
     }
 
     @GET
@@ -100,9 +104,10 @@ public class ScopeOptionsResource {
             @PathParam("narrowedId") String narrowedId,
             @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
             @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
+            @Parameter(description = "the stored options as they were at this version, under today's defaults") @QueryParam("version") String version,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-        return read(narrowed(userId, narrowing, narrowedId), defaults, inherit, cacheControl, pragma, ifNoneMatch);
+        return read(narrowed(userId, narrowing, narrowedId), defaults, inherit, version, cacheControl, pragma, ifNoneMatch);
     }
 
     @GET
@@ -235,7 +240,8 @@ public class ScopeOptionsResource {
             + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
             + " inherit=true answers the values in force along the scope's chain (default, organization, project,"
             + " user, the scope), the source of every value and the keys locked above the scope; its ETag carries"
-            + " every layer's version, narrowest first.";
+            + " every layer's version, narrowest first. version=N answers the stored options as they were at"
+            + " version N (404 beyond the history kept or the current version).";
     private static final String EXPLAIN = "The chain of the key's value in force, narrowest first: each scope's version"
             + " and stored value, the lock that enforces it, the default last.";
     private static final String GET = "The bare JSON value, stored or defaulted; 404 if neither.";
@@ -247,10 +253,19 @@ public class ScopeOptionsResource {
 
     // --- the endpoints, for any scope ------------------------------------------------------------
 
-    private Uni<Response> read(Scope scope, String defaults, String inherit, String cacheControl, String pragma,
+    private Uni<Response> read(Scope scope, String defaults, String inherit, String version, String cacheControl, String pragma,
             String ifNoneMatch) {
         boolean excludeDefaults = excludeDefaults(defaults);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
+        if (version != null) {
+            if (flag("inherit", inherit)) {
+                throw new ProblemException(ProblemType.INVALID_PARAMETER, "version= reads the scope's own options; drop inherit=true");
+            }
+            long at = version.matches("0+") ? 0 : Ids.parse("version", version);
+            return access.read(scope).chain(() -> service.readAt(scope, at)).map(view -> Conditional.noneMatchNames(ifNoneMatch, view.version())
+                    ? Documents.notModified(Conditional.etag(view.version()))
+                    : Documents.scope(view, excludeDefaults));
+        }
         if (flag("inherit", inherit)) {
             if (excludeDefaults) {
                 throw new ProblemException(ProblemType.INVALID_PARAMETER, "inherit=true includes defaults; drop defaults=exclude");
@@ -298,7 +313,7 @@ public class ScopeOptionsResource {
         requireContentType(contentType);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         // the body is parsed and checked only for a caller who may write the scope
-        return access.write(scope)
+        return writes.allowed(scope, Channel.API)
                 .map(allowed -> service.validated(scope.kind(), key, OptionJson.parseBody(body)))
                 .chain(value -> service.update(scope, precondition, (current, staging) -> staging.set(key, value)))
                 .map(view -> Documents.scope(view, false));
@@ -307,7 +322,7 @@ public class ScopeOptionsResource {
     private Uni<Response> unset(Scope scope, String key, String ifMatch) {
         OptionKeys.require(key);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
+        return writes.allowed(scope, Channel.API).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
                 .map(view -> Documents.scope(view, false));
     }
 
@@ -315,7 +330,7 @@ public class ScopeOptionsResource {
         requireContentType(contentType);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         // the body is parsed and checked only for a caller who may write the scope
-        return access.write(scope).map(allowed -> patchMembers(body)).chain(members -> service.update(scope, precondition, (current, staging) -> {
+        return writes.allowed(scope, Channel.API).map(allowed -> patchMembers(body)).chain(members -> service.update(scope, precondition, (current, staging) -> {
             Map<String, JsonNode> sets = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> member : members) {
                 if (member.getValue().isNull()) {
@@ -348,7 +363,7 @@ public class ScopeOptionsResource {
 
     private Uni<Response> reset(Scope scope, String ifMatch) {
         IfMatch precondition = Conditional.ifMatch(ifMatch);
-        return access.write(scope).chain(() -> service.update(scope, precondition, (current, staging) -> staging.reset()))
+        return writes.allowed(scope, Channel.API).chain(() -> service.update(scope, precondition, (current, staging) -> staging.reset()))
                 .map(view -> Documents.scope(view, false));
     }
 

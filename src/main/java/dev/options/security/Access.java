@@ -59,8 +59,9 @@ public class Access {
         return caller().map(caller -> require(caller.canRead(scope)));
     }
 
-    public Uni<Void> write(Scope scope) {
-        return caller().map(caller -> require(caller.canWrite(scope)));
+    /** The caller, once known to be allowed to write {@code scope}; else a 401 or 403 problem. */
+    public Uni<Caller> write(Scope scope) {
+        return caller().invoke(caller -> require(caller.canWrite(scope)));
     }
 
     /** A bulk read needs every scope it names to be readable. */

@@ -16,13 +16,15 @@ import dev.options.value.OptionJson;
 /**
  * What one save changes in one scope: keys to insert or update, keys to delete, and its state beside
  * them when that changes: the whole new set of {@code locks} (null: unchanged), the project's new
- * {@code organization} (null: unchanged).
+ * {@code organization} (null: unchanged); and for its history, the values the changed keys had
+ * ({@code previous}, only those that were stored) and the organization before.
  */
 public record Changes(Map<String, JsonNode> upserts, Set<String> deletes, SortedSet<String> locks,
-        Set<String> lockChanges, Long organization) {
+        Set<String> lockChanges, Long organization, Map<String, JsonNode> previous, Long previousOrganization) {
 
     public Changes {
         upserts = Collections.unmodifiableMap(new TreeMap<>(upserts));
+        previous = Collections.unmodifiableMap(new TreeMap<>(previous));
         deletes = Collections.unmodifiableSortedSet(new TreeSet<>(deletes));
         locks = locks == null ? null : StoredScope.locks(locks);
         lockChanges = Collections.unmodifiableSortedSet(new TreeSet<>(lockChanges));
@@ -33,7 +35,7 @@ public record Changes(Map<String, JsonNode> upserts, Set<String> deletes, Sorted
 
     /** Changes of stored options only. */
     public Changes(Map<String, JsonNode> upserts, Set<String> deletes) {
-        this(upserts, deletes, null, Set.of(), null);
+        this(upserts, deletes, null, Set.of(), null, Map.of(), null);
     }
 
     public boolean isEmpty() {
@@ -62,6 +64,40 @@ public record Changes(Map<String, JsonNode> upserts, Set<String> deletes, Sorted
             state.put("organization", organization.longValue());
         }
         return OptionJson.text(state);
+    }
+
+    /**
+     * The change as its history keeps it: {@code [{"key": k, "old": v, "new": v}, ...]} by key ("old"
+     * absent when the key was not stored, "new" absent when it is unset), then {@code {"key": k, "lock":
+     * true|false}} for each lock changed, then {@code {"organization": {"old": o, "new": o}}} for a move.
+     */
+    String historyJson() {
+        ArrayNode entries = OptionJson.MAPPER.createArrayNode();
+        SortedSet<String> keys = new TreeSet<>(upserts.keySet());
+        keys.addAll(deletes);
+        for (String key : keys) {
+            ObjectNode entry = entries.addObject();
+            entry.put("key", key);
+            JsonNode old = previous.get(key);
+            if (old != null) {
+                entry.set("old", old);
+            }
+            JsonNode now = upserts.get(key);
+            if (now != null) {
+                entry.set("new", now);
+            }
+        }
+        for (String key : lockChanges) {
+            entries.addObject().put("key", key).put("lock", locks != null && locks.contains(key));
+        }
+        if (organization != null) {
+            ObjectNode move = entries.addObject().putObject("organization");
+            if (previousOrganization != null) {
+                move.put("old", previousOrganization.longValue());
+            }
+            move.put("new", organization.longValue());
+        }
+        return OptionJson.text(entries);
     }
 
     /** {@code before} with these changes applied, at {@code version}. */

@@ -1,5 +1,7 @@
 package dev.options.store;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -207,6 +209,10 @@ public class OptionManager {
         return scopes.lock(key).invoke(() -> count(locks));
     }
 
+    /** Who made a change (a token's subject, or null) and through which channel ({@code api}, {@code lock}...), for its history. */
+    public record Attribution(String actor, String channel) {
+    }
+
     /** The state of a scope above another that matters to a save below it: its locks, a project's organization. */
     public record Enclosing(SortedSet<String> locks, Long organization) {
     }
@@ -257,11 +263,11 @@ public class OptionManager {
 
     /**
      * Applies {@code changes} to the scope (its options, locks and organization), sets its version to
-     * {@code version} and records the change in the outbox, all in one statement; answers the outbox
-     * row's id. Needs a transaction that holds the scope's lock.
+     * {@code version} and records the change in the outbox and, as made {@code by}, in the history,
+     * all in one statement; answers the outbox row's id. Needs a transaction that holds the scope's lock.
      */
-    public Uni<Long> write(Scope scope, long version, Changes changes) {
-        return model(scope).write(scope, saveParameters(scope, version, changes))
+    public Uni<Long> write(Scope scope, long version, Changes changes, Attribution by) {
+        return model(scope).write(scope, saveParameters(scope, version, changes, by))
                 .invoke(() -> count(writes))
                 .map(outboxId -> {
                     if (outboxId == null) {
@@ -282,8 +288,8 @@ public class OptionManager {
      * statement's UPDATE takes the scope's row lock, so it serializes with every other writer of the
      * scope exactly as {@link #lock} does, and it holds the guard's scopes shared, as {@link #enclosing} does.
      */
-    public Uni<Long> writeIfAt(Scope scope, long version, Changes changes, Guard guard) {
-        List<Object> parameters = saveParameters(scope, version, changes);
+    public Uni<Long> writeIfAt(Scope scope, long version, Changes changes, Attribution by, Guard guard) {
+        List<Object> parameters = saveParameters(scope, version, changes, by);
         parameters.add(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()));
         parameters.add(OptionJson.text(guard.written()));
         parameters.add(guard.pin());
@@ -299,6 +305,58 @@ public class OptionManager {
                 .execute(Tuple.of(scope.key().value()))
                 .invoke(() -> count(reads))
                 .map(rows -> firstLong(rows, 0L)));
+    }
+
+    /** One change of a scope as its history keeps it. */
+    public record Recorded(long version, OffsetDateTime at, String actor, String channel, JsonNode changes) {
+    }
+
+    /**
+     * The scope's history, newest first: at most {@code limit} entries of versions below {@code before}
+     * (all when null), only those that change {@code key} when it is not null; one statement of its own.
+     */
+    public Uni<List<Recorded>> history(Scope scope, String key, Long before, int limit) {
+        String filter = key == null ? "" : " AND changes @> jsonb_build_array(jsonb_build_object('key', cast($4 AS text)))";
+        Tuple parameters = key == null ? Tuple.of(scope.key().value(), before, limit) : Tuple.of(scope.key().value(), before, limit, key);
+        return Uncancellable.of(primary.preparedQuery("SELECT version, at, actor, channel, cast(changes AS text) FROM option_history"
+                        + " WHERE scope_key = $1 AND ($2::bigint IS NULL OR version < $2::bigint)" + filter
+                        + " ORDER BY version DESC LIMIT $3")
+                .execute(parameters)
+                .invoke(() -> count(reads))
+                .map(rows -> {
+                    List<Recorded> entries = new ArrayList<>();
+                    for (Row row : rows) {
+                        entries.add(new Recorded(row.getLong(0), row.getOffsetDateTime(1), row.getString(2), row.getString(3),
+                                OptionJson.parseStored(row.getString(4))));
+                    }
+                    return entries;
+                }));
+    }
+
+    /**
+     * The scope as the primary holds it now, and the changes of its history after {@code version} up
+     * to that one, newest first (two statements): what it takes to know the scope as it was at
+     * {@code version}, if the history still holds all of them. None are read when there are more than
+     * {@code most}.
+     */
+    public Uni<Map.Entry<StoredScope, List<Recorded>>> since(Scope scope, long version, int most) {
+        return loadDirect(scope).chain(now -> now.version() - version > most || now.version() <= version
+                ? Uni.createFrom().item(Map.entry(now, List.<Recorded>of()))
+                : history(scope, null, now.version() + 1, (int) (now.version() - version)).map(entries -> Map.entry(now, entries)));
+    }
+
+    /**
+     * Removes the history's entries older than {@code retention}, except each scope's last
+     * {@code minVersions}; at most {@code batch} in one statement of its own (background work).
+     * Answers how many it removed.
+     */
+    public Uni<Integer> forget(Duration retention, int minVersions, int batch) {
+        return Uncancellable.of(primary.preparedQuery("DELETE FROM option_history WHERE ctid IN (SELECT h.ctid FROM option_history h"
+                        + " JOIN option_scopes s ON s.scope_key = h.scope_key"
+                        + " WHERE h.at < now() - make_interval(secs => $1) AND h.version <= s.version - $2 LIMIT $3)")
+                .execute(Tuple.of((double) retention.toSeconds(), minVersions, batch))
+                .invoke(() -> background.increment())
+                .map(rows -> rows.rowCount()));
     }
 
     /** Deletes the outbox rows whose ids are {@code $1}, an array. */
@@ -338,13 +396,16 @@ public class OptionManager {
     }
 
     /** The parameters of a save's statement, {@link ScopeSql#write} or {@link ScopeSql#writeIfAt}, in order. */
-    private static List<Object> saveParameters(Scope scope, long version, Changes changes) {
+    private static List<Object> saveParameters(Scope scope, long version, Changes changes, Attribution by) {
         List<Object> parameters = scopeParameters(scope);
         parameters.add(OptionJson.text(OptionJson.object(changes.upserts())));
         parameters.add(OptionJson.text(changes.deletes()));
         parameters.add(version);
         parameters.add(OptionJson.text(changes.keys()));
         parameters.add(changes.stateJson());
+        parameters.add(changes.historyJson());
+        parameters.add(by.actor() == null ? "" : by.actor());
+        parameters.add(by.channel());
         return parameters;
     }
 

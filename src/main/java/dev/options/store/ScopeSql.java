@@ -74,7 +74,7 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         // or, for ?pin's project, belongs to another organization than the one the save was judged
         // against: each is read FOR SHARE, so a lock or a move committed while the statement waits is
         // seen, and one not yet begun waits for this save's commit (see Saves).
-        int lockers = firstFreeParameter(kind) + 5;
+        int lockers = firstFreeParameter(kind) + 8;
         String pin = "cast(cast(?" + (lockers + 2) + " AS text) AS jsonb)";
         String guard = " AND version = cast(?" + version + " AS bigint) - 1"
                 + " AND (SELECT count(*) FROM (SELECT 1 FROM option_scopes l"
@@ -126,6 +126,11 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                 + "DELETE FROM " + table + " o WHERE " + matches(kind, "o.")
                 + " AND o.key IN (SELECT jsonb_array_elements_text(cast(cast(?" + deletes + " AS text) AS jsonb)))"
                 + " AND EXISTS (SELECT 1 FROM bumped)"
+                // the history's entry: dated, like the outbox row, when the statement runs; ?actor '' for none
+                + "), recorded AS ("
+                + "INSERT INTO option_history (scope_key, version, at, actor, channel, changes)"
+                + " SELECT ?1, bumped.version, clock_timestamp(), nullif(cast(?" + (next + 6) + " AS text), ''),"
+                + " cast(?" + (next + 7) + " AS text), cast(cast(?" + (next + 5) + " AS text) AS jsonb) FROM bumped"
                 // created when the row is written, not when the transaction began (now()): a save that
                 // waited for the scope's lock is not already due for the relay when it commits
                 + ") INSERT INTO option_outbox (scope_key, version, keys, created_at)"

@@ -44,6 +44,8 @@ import io.vertx.core.Vertx;
 @QuarkusTest
 class ModelLayerTest {
 
+    private static final OptionManager.Attribution BY_TEST = new OptionManager.Attribution(null, "api");
+
     @Inject
     OptionManager manager;
 
@@ -81,7 +83,7 @@ class ModelLayerTest {
                 Scope.organization(Fixtures.newId()), Scope.userInOrganization(user, Fixtures.newId()))) {
             Changes changes = upserts(EXACT);
             run(() -> manager.inTransaction(() -> manager.lock(scope)
-                    .chain(version -> manager.write(scope, version + 1, changes))));
+                    .chain(version -> manager.write(scope, version + 1, changes, BY_TEST))));
 
             StoredScope inTransaction = run(() -> manager.inTransaction(() -> manager.load(scope)));
             StoredScope direct = run(() -> manager.loadDirect(scope));
@@ -101,7 +103,7 @@ class ModelLayerTest {
     void theEntityMappingReadsAndWritesTheJsonbColumnAsExactText() throws Throwable {
         long user = Fixtures.newId();
         Scope scope = Scope.user(user);
-        run(() -> manager.inTransaction(() -> manager.lock(scope).chain(v -> manager.write(scope, v + 1, upserts(EXACT)))));
+        run(() -> manager.inTransaction(() -> manager.lock(scope).chain(v -> manager.write(scope, v + 1, upserts(EXACT), BY_TEST))));
 
         List<UserOption> rows = run(() -> Panache.withSession(() -> users
                 .list("userId = ?1 and projectId is null and organizationId is null order by key", user)));
@@ -130,7 +132,7 @@ class ModelLayerTest {
         long user = Fixtures.newId();
         Scope scope = Scope.user(user);
         OutboxRecord recorded = run(() -> manager.inTransaction(() -> manager.lock(scope)
-                .chain(version -> manager.write(scope, version + 1, upserts(Map.of("b", "1", "a", "2"))))
+                .chain(version -> manager.write(scope, version + 1, upserts(Map.of("b", "1", "a", "2")), BY_TEST))
                 .chain(outboxId -> Panache.getSession().chain(session -> session.find(OutboxRecord.class, outboxId)))));
         assertThat(recorded.scopeKey).isEqualTo(scope.key().value());
         assertThat(recorded.version).isEqualTo(1);
@@ -142,7 +144,7 @@ class ModelLayerTest {
         long user = Fixtures.newId();
         Scope scope = Scope.user(user);
         String key = scope.key().value();
-        run(() -> manager.inTransaction(() -> manager.lock(scope).chain(v -> manager.write(scope, v + 1, upserts(Map.of("a", "1"))))));
+        run(() -> manager.inTransaction(() -> manager.lock(scope).chain(v -> manager.write(scope, v + 1, upserts(Map.of("a", "1")), BY_TEST))));
 
         CompletableFuture<Long> locked = new CompletableFuture<>();
         CompletableFuture<Void> release = new CompletableFuture<>();
@@ -191,7 +193,7 @@ class ModelLayerTest {
                                         .chain(version -> manager.load(scope).chain(stored -> {
                                             JsonNode counter = stored.options().get("counter");
                                             long next = counter == null ? 1 : counter.longValue() + 1;
-                                            return manager.write(scope, version + 1, upserts(Map.of("counter", String.valueOf(next))));
+                                            return manager.write(scope, version + 1, upserts(Map.of("counter", String.valueOf(next))), BY_TEST);
                                         }))));
                             } catch (Throwable failure) {
                                 throw new IllegalStateException(failure);
