@@ -19,6 +19,8 @@ import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.store.OptionManager;
 import dev.options.value.OptionKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -41,6 +43,7 @@ public class OptionService {
     private final BulkReads bulkReads;
     private final Inheritance inheritance;
     private final History history;
+    private final MeterRegistry meters;
     private final Validation validation;
     private final OptionRegistry registry;
     private final NearCache near;
@@ -48,7 +51,9 @@ public class OptionService {
     private final boolean caches;
 
     OptionService(LayeredReads reads, Saves saves, BulkReads bulkReads, Inheritance inheritance, History history,
-            Validation validation, OptionRegistry registry, OptionsConfig config, NearCache near, CacheMetrics metrics) {
+            Validation validation, OptionRegistry registry, OptionsConfig config, NearCache near, CacheMetrics metrics,
+            MeterRegistry meters) {
+        this.meters = meters;
         this.history = history;
         this.reads = reads;
         this.saves = saves;
@@ -195,6 +200,17 @@ public class OptionService {
      */
     public Uni<InheritedView> inherited(Scope scope, ReadFlag flag) {
         return inheritance.inherited(scope, flag);
+    }
+
+    /**
+     * Whether {@code key} is deprecated by its definition; each use of one is counted
+     * ({@code options.deprecated.uses{key}}), so operators see who still relies on it.
+     */
+    public boolean deprecated(String key) {
+        Optional<String> definitionKey = registry.definition(key).filter(d -> d.deprecated() != null).map(d -> d.key());
+        definitionKey.ifPresent(found -> Counter.builder("options.deprecated.uses")
+                .description("Reads and writes of deprecated keys, by definition").tag("key", found).register(meters).increment());
+        return definitionKey.isPresent();
     }
 
     /** The default of {@code key} in scopes of {@code kind}, if it has one. */

@@ -21,7 +21,8 @@ import dev.options.value.OptionJson;
 /**
  * What the registry says about one key, or about every key that starts with a prefix
  * ({@code notifications.*}): where it applies, its type and constraints, its default per scope kind,
- * whether a value equal to the default is still stored, its normalizer, and whether it is deprecated.
+ * whether a value equal to the default is still stored, its normalizer, whether it is deprecated, and
+ * the JSON Schema given in full ({@code schema}, null when the short forms say all).
  * Immutable; built and checked by {@link RegistryLoader}.
  */
 public record Definition(
@@ -39,7 +40,8 @@ public record Definition(
         Map<ScopeKind, JsonNode> defaults,
         boolean pinDefaults,
         Normalizer normalizer,
-        String deprecated) {
+        String deprecated,
+        ValueSchema schema) {
 
     public Definition {
         scopes = Collections.unmodifiableSet(scopes.isEmpty() ? EnumSet.noneOf(ScopeKind.class) : EnumSet.copyOf(scopes));
@@ -102,6 +104,9 @@ public record Definition(
                 reasons.add("must match the pattern " + pattern.pattern());
             }
         }
+        if (schema != null) {
+            reasons.addAll(schema.violations(value));
+        }
         if (value.isArray()) {
             if (maxItems != null && value.size() > maxItems) {
                 reasons.add("must have at most " + maxItems + " items");
@@ -152,6 +157,16 @@ public record Definition(
         }
         if (maxItems != null) {
             constraints.put("maxItems", maxItems);
+        }
+        // what a value must satisfy, as one JSON Schema: the short forms, and the schema given in full
+        ObjectNode shortForms = ValueSchema.ofShortForms(type, allowed, minimum, maximum, maxLength, pattern, itemType, maxItems);
+        if (schema == null) {
+            node.set("schema", shortForms);
+        } else if (shortForms.isEmpty()) {
+            node.set("schema", schema.document());
+        } else {
+            ObjectNode both = node.putObject("schema");
+            both.putArray("allOf").add(shortForms).add(schema.document());
         }
         ObjectNode defaultsNode = node.putObject("defaults");
         defaults.forEach((kind, value) -> defaultsNode.set(kind.label(), value));

@@ -51,7 +51,7 @@ import dev.options.value.OptionKeys;
 public final class RegistryLoader {
 
     private static final Set<String> FIELDS = Set.of("description", "scopes", "type", "enum", "minimum", "maximum",
-            "max-length", "pattern", "items", "max-items", "default", "scope-defaults", "pin-defaults", "normalizer",
+            "max-length", "pattern", "items", "max-items", "schema", "default", "scope-defaults", "pin-defaults", "normalizer",
             "deprecated");
 
     private static final YAMLMapper YAML = YAMLMapper.builder()
@@ -207,8 +207,9 @@ public final class RegistryLoader {
                 defaults.put(kind, defaultValue(member.getValue(), "scope-defaults." + kind.label()));
             }
         }
+        ValueSchema schema = node.has("schema") ? ValueSchema.of(node.get("schema")) : null;
         Definition definition = new Definition(key, description, scopes, type, allowed, minimum, maximum, maxLength,
-                pattern, itemType, maxItems, defaults, pinDefaults, normalizer, deprecated);
+                pattern, itemType, maxItems, defaults, pinDefaults, normalizer, deprecated, schema);
         if (allowed != null) {
             for (JsonNode value : allowed) {
                 if (type != null && !type.matches(value)) {

@@ -302,9 +302,9 @@ public class ScopeOptionsResource {
             if (value == null) {
                 throw new ProblemException(ProblemType.UNKNOWN_OPTION, "the option is neither stored in this scope nor defaulted");
             }
-            return Conditional.noneMatchNames(ifNoneMatch, view.version())
+            return deprecation(Conditional.noneMatchNames(ifNoneMatch, view.version())
                     ? Documents.notModified(Conditional.etag(view.version()))
-                    : Documents.value(value, view.version());
+                    : Documents.value(value, view.version()), List.of(key));
         });
     }
 
@@ -316,14 +316,14 @@ public class ScopeOptionsResource {
         return writes.allowed(scope, Channel.API)
                 .map(allowed -> service.validated(scope.kind(), key, OptionJson.parseBody(body)))
                 .chain(value -> service.update(scope, precondition, (current, staging) -> staging.set(key, value)))
-                .map(view -> Documents.scope(view, false));
+                .map(view -> deprecation(Documents.scope(view, false), List.of(key)));
     }
 
     private Uni<Response> unset(Scope scope, String key, String ifMatch) {
         OptionKeys.require(key);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(scope, Channel.API).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
-                .map(view -> Documents.scope(view, false));
+                .map(view -> deprecation(Documents.scope(view, false), List.of(key)));
     }
 
     private Uni<Response> patch(Scope scope, String ifMatch, String contentType, byte[] body) {
@@ -341,7 +341,7 @@ public class ScopeOptionsResource {
             }
             // every failing key is reported at once, and nothing is written
             service.validatedAll(scope.kind(), sets).forEach(staging::set);
-        })).map(view -> Documents.scope(view, false));
+        }).map(view -> deprecation(Documents.scope(view, false), members.stream().map(Map.Entry::getKey).toList())));
     }
 
     /** A merge patch's members, keys checked and values canonical (nulls kept: they are removals). */
@@ -365,6 +365,18 @@ public class ScopeOptionsResource {
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(scope, Channel.API).chain(() -> service.update(scope, precondition, (current, staging) -> staging.reset()))
                 .map(view -> Documents.scope(view, false));
+    }
+
+    /**
+     * {@code response} with a {@code Deprecation: true} header when one of {@code keys} is deprecated
+     * by its definition (each such use counted).
+     */
+    private Response deprecation(Response response, List<String> keys) {
+        boolean deprecated = false;
+        for (String key : keys) {
+            deprecated |= service.deprecated(key);
+        }
+        return deprecated ? Response.fromResponse(response).header("Deprecation", "true").build() : response;
     }
 
     /** A scope is changed by key or by merge patch; replacing it whole is not part of the contract. */

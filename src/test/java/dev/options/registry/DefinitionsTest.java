@@ -42,6 +42,8 @@ class DefinitionsTest {
             language             | "EN_us"         | "en-US"        | "not a tag!!"          | BCP 47
             notifications.email  | true            | true           | "yes"                  | must be of type boolean
             digest               | "daily"         | "daily"        | "hourly"               | must be one of
+            weights              | {"a":1,"b":2}   | {"a":1,"b":2}  | {"a":3}                | enumeration
+            weights              | {"a":2}         | {"a":2}        | {"a":1,"b":1,"c":1,"d":1} | 3
             """)
     void eachTypeAndConstraintAcceptsAValidValueAndRefusesAnInvalidOne(String key, String valid, String stored,
             String invalid, String reason) {

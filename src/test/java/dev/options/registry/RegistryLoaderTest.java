@@ -39,6 +39,9 @@ class RegistryLoaderTest {
             invalid key                    | "bad key":{type: boolean}                                       | bad key     | is neither a key
             enum of the wrong type         | rows:{type: integer, enum: [1, "2"]}                            | rows        | is not of type integer
             unknown normalizer             | name:{type: string, normalizer: upper}                          | name        | normalizer must be
+            schema that is not one         | w:{schema: {type: strin}}                                       | w           | not a valid JSON Schema (draft 2020-12)
+            schema of the wrong shape      | w:{schema: [1]}                                                 | w           | must be a JSON Schema
+            default failing its schema     | w:{schema: {type: integer}, default: x}                         | w           | violates its own definition
             """)
     void aBrokenDefinitionIsRefusedWithItsKeyNamed(String name, String definition, String key, String reason) {
         String yaml = "definitions: {" + definition + "}";
