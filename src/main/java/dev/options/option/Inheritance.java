@@ -12,6 +12,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
@@ -37,8 +40,13 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 class Inheritance {
 
+    /** Documents of values in force kept once serialized, by scope, with the layers' versions they were made of. */
+    private static final int DOCUMENTS_KEPT = 20_000;
+
     private final LayeredReads reads;
     private final OptionRegistry registry;
+    private final Cache<ScopeKey, OptionService.InheritedDocument> documents = Caffeine.newBuilder()
+            .maximumSize(DOCUMENTS_KEPT).build();
 
     Inheritance(LayeredReads reads, OptionRegistry registry) {
         this.reads = reads;
@@ -47,27 +55,31 @@ class Inheritance {
 
     /** The layers of {@code scope}'s chain, widest first, the scope itself last. */
     Uni<List<ScopeView>> chain(Scope scope, ReadFlag flag) {
+        return entries(scope, flag).map(entries -> entries.stream().map(entry -> entry.view(registry)).toList());
+    }
+
+    /** The unit of work's entries of the layers of {@code scope}'s chain, widest first, the scope itself last. */
+    private Uni<List<ScopeEntry>> entries(Scope scope, ReadFlag flag) {
         return switch (scope.kind()) {
-            case ORGANIZATION, USER -> read(scope, flag).map(List::of);
-            case PROJECT -> read(scope, flag).chain(project -> withOrganization(project.organization(), flag, List.of(project)));
-            case USER_IN_ORGANIZATION -> read(Scope.organization(scope.ids().get(1)), flag).chain(organization -> read(Scope.user(scope.ids().get(0)), flag)
-                    .chain(user -> read(scope, flag).map(own -> List.of(organization, user, own))));
-            case USER_IN_PROJECT -> read(Scope.project(scope.ids().get(1)), flag).chain(project -> read(Scope.user(scope.ids().get(0)), flag)
-                    .chain(user -> read(scope, flag)
-                            .chain(own -> withOrganization(project.organization(), flag, List.of(project, user, own)))));
+            case ORGANIZATION, USER -> reads.held(scope, flag).map(List::of);
+            case PROJECT -> reads.held(scope, flag).chain(project -> withOrganization(project, flag, List.of(project)));
+            case USER_IN_ORGANIZATION -> reads.held(Scope.organization(scope.ids().get(1)), flag)
+                    .chain(organization -> reads.held(Scope.user(scope.ids().get(0)), flag)
+                            .chain(user -> reads.held(scope, flag).map(own -> List.of(organization, user, own))));
+            case USER_IN_PROJECT -> reads.held(Scope.project(scope.ids().get(1)), flag)
+                    .chain(project -> reads.held(Scope.user(scope.ids().get(0)), flag)
+                            .chain(user -> reads.held(scope, flag)
+                                    .chain(own -> withOrganization(project, flag, List.of(project, user, own)))));
         };
     }
 
-    private Uni<ScopeView> read(Scope scope, ReadFlag flag) {
-        return reads.held(scope, flag).map(entry -> entry.view(registry));
-    }
-
-    private Uni<List<ScopeView>> withOrganization(Long organizationId, ReadFlag flag, List<ScopeView> narrower) {
+    private Uni<List<ScopeEntry>> withOrganization(ScopeEntry project, ReadFlag flag, List<ScopeEntry> narrower) {
+        Long organizationId = project.hasModifications() ? project.view(registry).organization() : project.originals().organization();
         if (organizationId == null) {
             return Uni.createFrom().item(narrower);
         }
-        return read(Scope.organization(organizationId), flag).map(organization -> {
-            List<ScopeView> layers = new ArrayList<>(narrower.size() + 1);
+        return reads.held(Scope.organization(organizationId), flag).map(organization -> {
+            List<ScopeEntry> layers = new ArrayList<>(narrower.size() + 1);
             layers.add(organization);
             layers.addAll(narrower);
             return layers;
@@ -77,6 +89,41 @@ class Inheritance {
     /** The values in force in {@code scope}, with their sources and locks. */
     Uni<OptionService.InheritedView> inherited(Scope scope, ReadFlag flag) {
         return chain(scope, flag).map(layers -> inForce(scope.kind(), layers));
+    }
+
+    /**
+     * The values in force in {@code scope} as NORMAL reads find its layers, serialized: the document
+     * kept for the scope when it was made of the same layers' versions (a version names a scope's
+     * content, and the project's names its organization, so the same versions make the same
+     * document), else made and kept. A unit of work with changes staged on a layer does not use it.
+     */
+    Uni<OptionService.InheritedDocument> document(Scope scope) {
+        return entries(scope, ReadFlag.NORMAL).map(entries -> {
+            String versions = versions(entries);
+            OptionService.InheritedDocument kept = documents.getIfPresent(scope.key());
+            boolean staged = entries.stream().anyMatch(ScopeEntry::hasModifications);
+            if (kept != null && !staged && kept.versions().equals(versions)) {
+                return kept;
+            }
+            List<ScopeView> layers = entries.stream().map(entry -> entry.view(registry)).toList();
+            OptionService.InheritedDocument made = new OptionService.InheritedDocument(versions, inForce(scope.kind(), layers).document());
+            if (!staged) {
+                documents.put(scope.key(), made);
+            }
+            return made;
+        });
+    }
+
+    /** The versions of {@code entries} (widest first), narrowest first, joined by dots. */
+    private static String versions(List<ScopeEntry> entries) {
+        StringBuilder joined = new StringBuilder();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            joined.append(entries.get(i).originals().version());
+            if (i > 0) {
+                joined.append('.');
+            }
+        }
+        return joined.toString();
     }
 
     /** What {@code layers} (widest first, the scope last) put in force in a scope of {@code kind}. */

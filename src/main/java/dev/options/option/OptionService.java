@@ -19,6 +19,10 @@ import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.store.OptionManager;
 import dev.options.value.OptionKeys;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.options.value.OptionJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -253,6 +257,19 @@ public class OptionService {
         return history.revert(scope, version, ifMatch);
     }
 
+    /** The values in force of a scope, serialized, and their entity tag's content (every layer's version, narrowest first). */
+    public record InheritedDocument(String versions, byte[] bytes) {
+    }
+
+    /**
+     * {@link #inherited} with {@link ReadFlag#NORMAL}, serialized: the hot inherited read. The layers are
+     * read as any NORMAL read reads them (the near cache, when warm), and the document is kept once
+     * serialized for as long as no layer changes.
+     */
+    public Uni<InheritedDocument> readInheritedDocument(Scope scope) {
+        return inheritance.document(scope);
+    }
+
     /**
      * The layers of a scope's chain as this unit of work sees them, widest first, the scope itself
      * last (see {@link Inheritance}).
@@ -269,6 +286,25 @@ public class OptionService {
      */
     public record InheritedView(ScopeView own, List<ScopeView> layers, Map<String, JsonNode> options,
             Map<String, String> sources, SortedMap<String, ScopeKey> lockedBy) {
+
+        /**
+         * The document of the values in force: the scope's version, the options, their sources, the keys
+         * locked above, and the scope's own locks when it holds any.
+         */
+        public byte[] document() {
+            ObjectNode document = OptionJson.MAPPER.createObjectNode();
+            document.put("version", own.version());
+            document.set("options", OptionJson.object(options));
+            ObjectNode sourcesNode = document.putObject("sources");
+            sources.forEach(sourcesNode::put);
+            ArrayNode locked = document.putArray("locked");
+            lockedBy.keySet().forEach(locked::add);
+            if (!own.locks().isEmpty()) {
+                ArrayNode locks = document.putArray("locks");
+                own.locks().forEach(locks::add);
+            }
+            return OptionJson.write(document);
+        }
 
         /** The versions of every layer, narrowest first, joined by dots: the entity tag's content. */
         public String versions() {

@@ -57,18 +57,7 @@ final class Documents {
 
     /** {@code 200} with the options in force, where each comes from, and which are locked above the scope. */
     static Response inherited(OptionService.InheritedView view, String etag) {
-        ObjectNode document = OptionJson.MAPPER.createObjectNode();
-        document.put("version", view.own().version());
-        document.set("options", OptionJson.object(view.options()));
-        ObjectNode sources = document.putObject("sources");
-        view.sources().forEach(sources::put);
-        ArrayNode locked = document.putArray("locked");
-        view.lockedBy().keySet().forEach(locked::add);
-        if (!view.own().locks().isEmpty()) {
-            ArrayNode locks = document.putArray("locks");
-            view.own().locks().forEach(locks::add);
-        }
-        return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE)
+        return Response.ok(view.document(), MediaType.APPLICATION_JSON_TYPE)
                 .header(HttpHeaders.ETAG, etag)
                 .build();
     }

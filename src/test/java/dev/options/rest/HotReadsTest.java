@@ -82,6 +82,43 @@ class HotReadsTest {
     }
 
     @Test
+    void valuesInForceAreAnsweredOnTheRouteWithTheResourcesBytesAndHeaders() {
+        long organization = Fixtures.newId();
+        long project = Fixtures.newId();
+        long user = Fixtures.newId();
+        given().contentType(ContentType.JSON).body("{\"organization\": " + organization + "}").when().put("/v1/projects/" + project)
+                .then().statusCode(200);
+        given().contentType("application/merge-patch+json").body("{\"theme\": \"dark\", \"custom.o\": 1}")
+                .when().patch("/v1/organizations/" + organization + "/options").then().statusCode(200);
+        given().when().put("/v1/organizations/" + organization + "/locks/theme").then().statusCode(200);
+        given().contentType("application/merge-patch+json").body("{\"custom.u\": [1, 2]}")
+                .when().patch("/v1/users/" + user + "/projects/" + project + "/options").then().statusCode(200);
+        for (String scope : new String[] { "/v1/users/" + user + "/projects/" + project + "/options",
+                "/v1/users/" + user + "/organizations/" + organization + "/options", "/v1/projects/" + project + "/options",
+                "/v1/organizations/" + organization + "/options", "/v1/users/" + user + "/options" }) {
+            double before = hotReads();
+            Response hot = given().queryParam("inherit", "true").when().get(scope);
+            Response again = given().queryParam("inherit", "true").when().get(scope);
+            assertThat(hotReads() - before).as("%s answered on the route, twice", scope).isEqualTo(2);
+            Response resource = given().queryParam("inherit", "true").queryParam("defaults", "include").when().get(scope);
+            assertThat(hotReads() - before).as("another query goes to the resource").isEqualTo(2);
+            assertThat(hot.statusCode()).isEqualTo(200);
+            assertThat(hot.asByteArray()).as(scope).isEqualTo(resource.asByteArray()).isEqualTo(again.asByteArray());
+            for (String header : new String[] { "Content-Type", "ETag", "Cache-Control", "X-Content-Type-Options" }) {
+                assertThat(hot.header(header)).as(header).isNotNull().isEqualTo(resource.header(header));
+            }
+            given().queryParam("inherit", "true").header("If-None-Match", hot.header("ETag")).when().get(scope).then().statusCode(304);
+        }
+        // a change of any layer is in the next answer, not the document kept before it
+        String uip = "/v1/users/" + user + "/projects/" + project + "/options";
+        given().queryParam("inherit", "true").when().get(uip).then().body("options.'custom.o'", equalTo(1));
+        given().contentType(ContentType.JSON).body("2").when().put("/v1/organizations/" + organization + "/options/custom.o").then().statusCode(200);
+        given().queryParam("inherit", "true").when().get(uip).then().body("options.'custom.o'", equalTo(2)).body("locked[0]", equalTo("theme"));
+        given().when().delete("/v1/organizations/" + organization + "/locks/theme").then().statusCode(200);
+        given().queryParam("inherit", "true").when().get(uip).then().body("locked.size()", equalTo(0));
+    }
+
+    @Test
     void ifNoneMatchOfTheCurrentVersionIs304OnTheRoute() {
         String scope = scopeWithOptions();
         double before = hotReads();
