@@ -2,6 +2,7 @@ package dev.options.history;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -18,13 +19,19 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 
 import dev.options.Database;
 import dev.options.Fixtures;
 import dev.options.Together;
+import dev.options.UnitsOfWork;
+import dev.options.option.IfMatch;
+import dev.options.option.OptionService;
+import dev.options.scope.Scope;
 import dev.options.store.HistorySweeper;
 import dev.options.value.OptionJson;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.restassured.response.Response;
 
 /** API.md "History, versions and revert", against the real Postgres. */
@@ -33,6 +40,9 @@ class HistoryTest {
 
     @Inject
     HistorySweeper sweeper;
+
+    @Inject
+    OptionService service;
 
     private static JsonNode json(Response response) {
         return OptionJson.parseStored(response.asString());
@@ -187,6 +197,20 @@ class HistoryTest {
         given().put("/v1/organizations/" + organization + "/locks/theme").then().statusCode(200);
         given().contentType("application/json").body("{\"version\": 1}").post(below + "/revert").then().statusCode(409)
                 .body("lockedBy", equalTo("organization_options:" + organization));
+    }
+
+    @Test
+    void aSaveRolledBackByAFaultAfterItRecordsNothing() {
+        long user = Fixtures.newId();
+        Scope scope = Scope.user(user);
+        given().contentType("application/json").body("1").put("/v1/users/" + user + "/options/custom.a").then().statusCode(200);
+        assertThatThrownBy(() -> UnitsOfWork.run(() -> service.inTransaction(() -> service.update(scope, IfMatch.NONE,
+                (current, staging) -> staging.set("custom.a", IntNode.valueOf(2)))
+                .chain(saved -> Uni.createFrom().<Void>failure(new IllegalStateException("a fault after the save's statement"))))))
+                .hasMessageContaining("a fault after");
+        assertThat(Database.version(scope.key().value())).isEqualTo(1);
+        assertThat(Database.scalar("SELECT count(*) FROM option_history WHERE scope_key = ?", scope.key().value())).isEqualTo(1);
+        given().queryParam("version", 1).when().get("/v1/users/" + user + "/options").then().body("options.'custom.a'", equalTo(1));
     }
 
     @Test
