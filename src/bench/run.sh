@@ -183,7 +183,7 @@ prewarm() {
   [ "$seconds" -gt "$PREWARM_MAX" ] && seconds=$PREWARM_MAX
   [ "$seconds" -gt "$left" ] && seconds=$left
   PREWARM_SECONDS=$seconds
-  PREWARMED=$(wrk -t2 -c"$CONNECTIONS" -d"${seconds}s" -s "$BENCH_DIR/wrk/${PREWARM_SCRIPT:-prewarm.lua}" "http://127.0.0.1:$1" 2>/dev/null \
+  PREWARMED=$(wrk -t2 -c"$CONNECTIONS" -d"${seconds}s" -s "$BENCH_DIR/wrk/prewarm.lua" "http://127.0.0.1:$1" 2>/dev/null \
     | awk '/requests in/ {print $1}' || true)
   log "prewarm: ${PREWARMED:-0} reads of $SCOPES scopes in at most ${seconds}s"
 }
@@ -238,7 +238,7 @@ HALF=$(awk -v r="$HOT_RPS" 'BEGIN { printf "%d", r / 2 }')
 RATE=$HALF load "hot read at half its maximum rate ($HALF/s)" hot-read.lua $PORT "$CONNECTIONS" "-"
 # the layers of every user n in project n read once, as the hot read's scopes were above
 # (each first read loads up to three layers, a user in a project not batched: some 1,500 a second here)
-PREWARM_SCRIPT=inherited-prewarm.lua PREWARM_RATE=1000 prewarm $PORT
+PREWARM_INHERITED=1 PREWARM_RATE=1000 prewarm $PORT
 load "inherited hot read (user in project, five layers)" inherited-read.lua $PORT "$CONNECTIONS" "HTTP floor"
 HISTORY_SCOPE=$HISTORY_SCOPE load "history page (100 of 100,000 entries)" history-page.lua $PORT 8 "-"
 load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read"

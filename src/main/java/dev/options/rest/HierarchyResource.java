@@ -1,7 +1,6 @@
 package dev.options.rest;
 
 import java.math.BigInteger;
-import java.util.Iterator;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -62,9 +61,7 @@ public class HierarchyResource {
     public Uni<Response> register(@PathParam("projectId") String projectId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
         Scope project = Scope.project(Ids.parse("projectId", projectId));
-        if (contentType == null || contentType.isBlank()) {
-            throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
-        }
+        Bodies.requireMediaType(contentType, "send the body as application/json");
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(project, Channel.API).map(allowed -> organizationOf(body))
                 .chain(organization -> service.update(project, precondition, (current, staging) -> staging.belongTo(organization)))
@@ -118,17 +115,7 @@ public class HierarchyResource {
 
     /** The organization a registration's body names: {@code {"organization": <identifier>}} and nothing else. */
     private static long organizationOf(byte[] body) {
-        JsonNode document = OptionJson.parseBody(body);
-        JsonNode organization = document.isObject() ? document.get("organization") : null;
-        if (organization == null) {
-            throw new ProblemException(ProblemType.INVALID_VALUE, "the body must be {\"organization\": <identifier>}");
-        }
-        for (Iterator<String> names = document.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("organization")) {
-                throw new ProblemException(ProblemType.INVALID_VALUE, "unknown member " + name + "; the body is {\"organization\": <identifier>}");
-            }
-        }
+        JsonNode organization = Bodies.onlyMember(body, "organization", "{\"organization\": <identifier>}");
         if (!organization.isIntegralNumber() || organization.bigIntegerValue().signum() < 1
                 || organization.bigIntegerValue().compareTo(BigInteger.valueOf(Long.MAX_VALUE)) > 0) {
             throw new ProblemException(ProblemType.INVALID_IDENTIFIER, "organization must be an integer from 1 to 9223372036854775807");

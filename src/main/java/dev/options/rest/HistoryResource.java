@@ -2,7 +2,6 @@ package dev.options.rest;
 
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.Iterator;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -145,9 +144,7 @@ public class HistoryResource {
     }
 
     private Uni<Response> revert(Scope scope, String ifMatch, String contentType, byte[] body) {
-        if (contentType == null || contentType.isBlank()) {
-            throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
-        }
+        Bodies.requireMediaType(contentType, "send the body as application/json");
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(scope, Channel.API).map(allowed -> versionOf(body))
                 .chain(version -> service.revert(scope, version, precondition))
@@ -156,16 +153,10 @@ public class HistoryResource {
 
     /** The version a revert's body names: {@code {"version": <0 or more>}} and nothing else. */
     private static long versionOf(byte[] body) {
-        JsonNode document = OptionJson.parseBody(body);
-        JsonNode version = document.isObject() ? document.get("version") : null;
-        if (version == null || !version.canConvertToLong() || !version.isIntegralNumber() || version.longValue() < 0) {
-            throw new ProblemException(ProblemType.INVALID_VALUE, "the body must be {\"version\": <a version, 0 or more>}");
-        }
-        for (Iterator<String> names = document.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("version")) {
-                throw new ProblemException(ProblemType.INVALID_VALUE, "unknown member " + name + "; the body is {\"version\": N}");
-            }
+        String shape = "{\"version\": <a version, 0 or more>}";
+        JsonNode version = Bodies.onlyMember(body, "version", shape);
+        if (!version.canConvertToLong() || !version.isIntegralNumber() || version.longValue() < 0) {
+            throw new ProblemException(ProblemType.INVALID_VALUE, "the body must be " + shape);
         }
         return version.longValue();
     }

@@ -387,10 +387,7 @@ public class ScopeOptionsResource {
 
     /** A body without a media type is not taken for JSON: 415, like any other media type. */
     private static void requireContentType(String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
-                    "send the body as application/json (or application/merge-patch+json to PATCH)");
-        }
+        Bodies.requireMediaType(contentType, "send the body as application/json (or application/merge-patch+json to PATCH)");
     }
 
     /** A query parameter that is {@code true} or {@code false} (absent: false); anything else is a 400 naming it. */
