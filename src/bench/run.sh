@@ -284,6 +284,20 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 3 + 1 ))s" -s "$BENCH_DIR/wrk/hot
 load "hot read, caches off" hot-read.lua $NOCACHE_PORT "$CONNECTIONS" "-"
 stop_services
 
+# a default's impact (GET /v1/definitions/{key}/impact) over every scope the bench database knows,
+# on an instance with the example registry (clock_24_hours applies to all five kinds): five answers
+log "impact of a default over every known scope"
+start_service $NOCACHE_PORT -Doptions.registry.path=classpath:registry-example.yaml
+KNOWN_SCOPES=$(psql_bench -d "$DB" -c "SELECT count(*) FROM option_scopes WHERE version > 0")
+: > "$OUT/impact.ms"
+for _ in 1 2 3 4 5; do
+  curl -sf -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$NOCACHE_PORT/v1/definitions/clock_24_hours/impact?default=true" \
+    | awk '{printf "%d\n", $1 * 1000}' >> "$OUT/impact.ms"
+done
+IMPACT_MS=$(sort -n "$OUT/impact.ms" | awk '{v[NR] = $1} END {printf "median %d ms, slowest %d ms", v[int((NR + 1) / 2)], v[NR]}')
+log "impact over $KNOWN_SCOPES scopes: $IMPACT_MS"
+stop_services
+
 log "baseline: redis-benchmark GET"
 SIZE=$(wc -c < "$OUT/hot-document.json")
 REDIS_RPS=$(redis-benchmark -h 127.0.0.1 --dbnum 15 -t get -d "$SIZE" -c "$CONNECTIONS" -n $((20000 * DURATION)) -q --csv | awk -F'"' '/GET/ {print $4}')
@@ -322,6 +336,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
   echo "Read once before the hot read over n scopes (in at most the seconds given: ${PREWARM_MAX} s, less when the run's ${BUDGET} s would not hold the rest; scopes it did not reach are read from Postgres first): $(awk '{printf "%s%s of %s in %s s", (NR > 1 ? ", " : ""), ($2 >= $1 ? "all" : $2), $1, $3}' "$OUT/prewarmed.dat")."
   echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
+  echo "A default's impact over the $KNOWN_SCOPES scopes written in the bench database (one query per scope kind, five answers): $IMPACT_MS."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
   echo "Whole run: $(( $(date +%s) - BEGAN )) s."
   echo

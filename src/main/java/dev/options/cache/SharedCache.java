@@ -63,9 +63,9 @@ public class SharedCache {
     private final TurnBatcher<String, Optional<StoredScope>> reads = new TurnBatcher<>(this::send);
     /**
      * The format of the values, part of their keys: entries of another format (an older release's,
-     * which knew no locks or organizations, during a rolling deploy) are never read as this one's.
+     * which knew no epochs, or no locks or organizations, during a rolling deploy) are never read as this one's.
      */
-    public static final String FORMAT = "v2:";
+    public static final String FORMAT = "v3:";
 
     private final String prefix;
     private final long ttlMillis;
@@ -203,11 +203,11 @@ public class SharedCache {
 
     /**
      * A scope's content as Redis keeps it after its version: the options' JSON object, or for a scope
-     * with locks or an organization {@code [<options>, <locks>, <organization or null>]}.
+     * with locks, an organization or an epoch {@code [<options>, <locks>, <organization or null>, <epoch or null>]}.
      */
     private static String encode(StoredScope stored) {
         ObjectNode options = OptionJson.object(stored.options());
-        if (stored.locks().isEmpty() && stored.organization() == null) {
+        if (stored.locks().isEmpty() && stored.organization() == null && stored.epoch() == null) {
             return OptionJson.text(options);
         }
         ArrayNode state = OptionJson.MAPPER.createArrayNode();
@@ -218,6 +218,11 @@ public class SharedCache {
             state.addNull();
         } else {
             state.add(stored.organization().longValue());
+        }
+        if (stored.epoch() == null) {
+            state.addNull();
+        } else {
+            state.add(stored.epoch().intValue());
         }
         return OptionJson.text(state);
     }
@@ -244,7 +249,9 @@ public class SharedCache {
             Set<String> locks = new HashSet<>();
             content.get(1).forEach(key -> locks.add(key.asText()));
             JsonNode organization = content.get(2);
-            return new StoredScope(version, map, StoredScope.locks(locks), organization.isNull() ? null : organization.longValue());
+            JsonNode epoch = content.get(3);
+            return new StoredScope(version, map, StoredScope.locks(locks), organization.isNull() ? null : organization.longValue(),
+                    epoch.isNull() ? null : epoch.intValue());
         } catch (RuntimeException e) {
             return null;
         }

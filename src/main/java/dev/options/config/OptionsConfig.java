@@ -41,6 +41,19 @@ public interface OptionsConfig {
     /** The history of every scope's changes. */
     History history();
 
+    /** The background migration of values stored under old names of renamed keys. */
+    Migration migration();
+
+    interface Migration {
+        /** How often an instance looks for values stored under old names, and moves them while it finds any. */
+        @WithDefault("PT30S")
+        Duration every();
+
+        /** Most scopes moved between two looks at what remains. */
+        @WithDefault("100")
+        int batch();
+    }
+
     interface History {
         /** How long a change stays in a scope's history (beyond the last {@link #minVersions} kept whatever their age). */
         @WithDefault("P90D")

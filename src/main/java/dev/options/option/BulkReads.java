@@ -54,7 +54,6 @@ class BulkReads {
     Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
         OptionKeys.require(key);
         UnitOfWork work = RequestCache.unitOfWork();
-        JsonNode fallback = registry.defaultValue(kind, key).orElse(null);
         Map<Long, JsonNode> known = new LinkedHashMap<>();
         List<Long> misses = new ArrayList<>();
         for (Long id : new LinkedHashSet<>(ids)) {
@@ -64,29 +63,32 @@ class BulkReads {
             if (held.isPresent()) {
                 known.put(id, held.get().view(registry).options().get(key));
             } else if (near.isPresent()) {
-                known.put(id, effectiveValue(key, near.get().stored(), fallback));
+                known.put(id, effectiveValue(kind, key, near.get().stored()));
             } else {
                 misses.add(id);
             }
         }
-        return fromShared(kind, key, misses, fallback, known)
+        return fromShared(kind, key, misses, known)
                 .chain(remaining -> remaining.isEmpty()
-                        ? Uni.createFrom().item(Map.<Long, JsonNode>of())
-                        : store.bulk(kind, key, remaining))
+                        ? Uni.createFrom().item(Map.<Long, OptionManager.Stored>of())
+                        : store.bulk(kind, key, registry.oldNames(key), remaining))
                 .map(found -> {
                     Map<Long, JsonNode> values = new LinkedHashMap<>();
                     for (Long id : ids) {
-                        JsonNode value = found.get(id);
-                        values.put(id, known.containsKey(id) ? known.get(id)
-                                : value != null ? registry.normalizeStored(key, value) : fallback);
+                        if (known.containsKey(id)) {
+                            values.put(id, known.get(id));
+                            continue;
+                        }
+                        OptionManager.Stored stored = found.get(id);
+                        values.put(id, stored.value() != null ? registry.normalizeStored(key, stored.value())
+                                : fallback(kind, key, stored.epoch()));
                     }
                     return values;
                 });
     }
 
     /** Answers what Redis holds (no older than this instance has heard of) into {@code known}; the rest remain. */
-    private Uni<List<Long>> fromShared(ScopeKind kind, String key, List<Long> misses, JsonNode fallback,
-            Map<Long, JsonNode> known) {
+    private Uni<List<Long>> fromShared(ScopeKind kind, String key, List<Long> misses, Map<Long, JsonNode> known) {
         if (misses.isEmpty() || !caches || !near.trusted()) {
             return Uni.createFrom().item(misses);
         }
@@ -97,7 +99,7 @@ class BulkReads {
                 StoredScope stored = found.get(keys.get(i));
                 if (stored != null && stored.version() >= near.heardOf(keys.get(i))) {
                     metrics.hit(CacheMetrics.Layer.SHARED);
-                    known.put(misses.get(i), effectiveValue(key, stored, fallback));
+                    known.put(misses.get(i), effectiveValue(kind, key, stored));
                 } else {
                     metrics.miss(CacheMetrics.Layer.SHARED);
                     remaining.add(misses.get(i));
@@ -107,8 +109,13 @@ class BulkReads {
         });
     }
 
-    private JsonNode effectiveValue(String key, StoredScope stored, JsonNode fallback) {
-        JsonNode value = stored.options().get(key);
-        return value != null ? registry.normalizeStored(key, value) : fallback;
+    private JsonNode effectiveValue(ScopeKind kind, String key, StoredScope stored) {
+        JsonNode value = registry.storedValue(stored.options(), key);
+        return value != null ? registry.normalizeStored(key, value) : fallback(kind, key, stored.epoch());
+    }
+
+    /** The default of {@code key} in a scope of {@code kind} at its epoch ({@code epoch}, null while none is fixed). */
+    private JsonNode fallback(ScopeKind kind, String key, Integer epoch) {
+        return registry.defaultValue(kind, key, epoch != null ? epoch : registry.epoch()).orElse(null);
     }
 }

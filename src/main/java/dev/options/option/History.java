@@ -1,5 +1,6 @@
 package dev.options.option;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,12 @@ class History {
 
     /** One page of a scope's history, newest first, and the {@code before} of the next page (null: no more). */
     Uni<OptionService.HistoryPage> page(Scope scope, String key, Long before, int limit) {
-        return store.history(scope, key, before, limit + 1).map(entries -> entries.size() > limit
+        List<String> keys = new ArrayList<>();
+        if (key != null) {
+            keys.add(key);
+            keys.addAll(registry.oldNames(key));
+        }
+        return store.history(scope, keys, before, limit + 1).map(entries -> entries.size() > limit
                 ? new OptionService.HistoryPage(entries.subList(0, limit), entries.get(limit - 1).version())
                 : new OptionService.HistoryPage(entries, null));
     }
@@ -89,11 +95,15 @@ class History {
         Map<String, JsonNode> options = new TreeMap<>(now.options());
         Set<String> locks = new TreeSet<>(now.locks());
         Long organization = now.organization();
+        Integer epoch = now.epoch();
         for (Recorded change : changes) {
             for (JsonNode entry : change.changes()) {
                 if (entry.has("organization")) {
                     JsonNode old = entry.get("organization").get("old");
                     organization = old == null ? null : old.longValue();
+                } else if (entry.has("epoch")) {
+                    JsonNode old = entry.get("epoch").get("old");
+                    epoch = old == null ? null : old.intValue();
                 } else if (entry.has("lock")) {
                     if (entry.get("lock").booleanValue()) {
                         locks.remove(entry.get("key").asText());
@@ -107,7 +117,7 @@ class History {
                 }
             }
         }
-        return new StoredScope(version, options, StoredScope.locks(locks), organization);
+        return new StoredScope(version, options, StoredScope.locks(locks), organization, epoch);
     }
 
     /**
@@ -118,7 +128,7 @@ class History {
      */
     Uni<ScopeView> revert(Scope scope, long version, IfMatch ifMatch) {
         return at(scope, version).chain(then -> {
-            Map<String, JsonNode> values = validation.validatedAll(scope.kind(), then.options());
+            Map<String, JsonNode> values = validation.validatedAll(scope.kind(), registry.canonicalOptions(then.options()));
             UnitOfWork unit = RequestCache.unitOfWork();
             Channel before = unit.channel();
             unit.attribute(unit.actor(), Channel.REVERT);
@@ -129,7 +139,7 @@ class History {
         });
     }
 
-    /** The view of a scope at an earlier version: today's defaults under what it stored then. */
+    /** The view of a scope at an earlier version: today's defaults of its epoch then, under what it stored then. */
     ScopeView view(Scope scope, StoredScope then) {
         ScopeEntry entry = new ScopeEntry(scope);
         entry.loaded(then, ReadFlag.LATEST);

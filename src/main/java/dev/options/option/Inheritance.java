@@ -24,7 +24,7 @@ import io.smallrye.mutiny.Uni;
 /**
  * The values in force in a scope: each key from the narrowest layer of its chain that holds it, a
  * layer counting for a key only when the key applies to the layer's kind, over the defaults of the
- * scope's kind; and over all of it the locks of the organizations and projects above the scope, the
+ * scope's kind at the scope's own epoch; and over all of it the locks of the organizations and projects above the scope, the
  * widest first, each enforcing its own value in force. The chains, widest first:
  *
  * <pre>
@@ -130,7 +130,7 @@ class Inheritance {
     OptionService.InheritedView inForce(ScopeKind kind, List<ScopeView> layers) {
         Map<String, JsonNode> options = new TreeMap<>();
         Map<String, String> sources = new TreeMap<>();
-        registry.defaults(kind).forEach((key, value) -> {
+        registry.defaults(kind, layers.get(layers.size() - 1).epoch()).forEach((key, value) -> {
             options.put(key, value);
             sources.put(key, "default");
         });
@@ -168,7 +168,7 @@ class Inheritance {
 
     /**
      * The value in force of {@code key} in the last of {@code layers} (widest first) without locks:
-     * the narrowest layer that holds it and counts for it, else the default of that scope's kind.
+     * the narrowest layer that holds it and counts for it, else the default of that scope's kind at its epoch.
      */
     private Optional<JsonNode> valueInForce(List<ScopeView> layers, String key) {
         for (int i = layers.size() - 1; i >= 0; i--) {
@@ -178,6 +178,7 @@ class Inheritance {
                 return Optional.of(stored);
             }
         }
-        return registry.defaultValue(layers.get(layers.size() - 1).scope().kind(), key);
+        ScopeView last = layers.get(layers.size() - 1);
+        return registry.defaultValue(last.scope().kind(), key, last.epoch());
     }
 }

@@ -112,10 +112,20 @@ public class OptionService {
         return readDocument(scope, ReadFlag.NORMAL);
     }
 
+    /**
+     * The key a request names, checked: itself, or the key it was renamed to when it is an old name
+     * ({@code renamed-from}), so that old names are aliases on every path.
+     *
+     * @throws dev.options.problem.ProblemException 400 {@code invalid-key}
+     */
+    public String key(String named) {
+        return registry.canonical(OptionKeys.require(named));
+    }
+
     /** The effective value of one option, empty when neither stored nor defaulted. */
     public Uni<Optional<JsonNode>> get(Scope scope, String key, ReadFlag flag) {
-        OptionKeys.require(key);
-        return read(scope, flag).map(view -> Optional.ofNullable(view.options().get(key)));
+        String named = key(key);
+        return read(scope, flag).map(view -> Optional.ofNullable(view.options().get(named)));
     }
 
     /**
@@ -128,13 +138,14 @@ public class OptionService {
 
     /** Stages {@code key = value} in this unit of work, checked and normalized; {@link #save} stores it. */
     public void set(Scope scope, String key, JsonNode value) {
-        JsonNode checked = validation.validated(scope.kind(), key, value);
-        RequestCache.unitOfWork().entry(scope).set(key, checked);
+        String named = key(key);
+        JsonNode checked = validation.validated(scope.kind(), named, value);
+        RequestCache.unitOfWork().entry(scope).set(named, checked);
     }
 
     /** Stages an unset of {@code key}; {@link #save} stores it. */
     public void unset(Scope scope, String key) {
-        RequestCache.unitOfWork().entry(scope).unset(OptionKeys.require(key));
+        RequestCache.unitOfWork().entry(scope).unset(key(key));
     }
 
     /** Stages an unset of every stored option of the scope; {@link #save} stores it. */
@@ -195,7 +206,7 @@ public class OptionService {
      * order of {@code ids} (null where neither stored nor defaulted).
      */
     public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
-        return bulkReads.bulk(kind, key, ids);
+        return bulkReads.bulk(kind, key(key), ids);
     }
 
     /**
@@ -217,9 +228,14 @@ public class OptionService {
         return definitionKey.isPresent();
     }
 
-    /** The default of {@code key} in scopes of {@code kind}, if it has one. */
-    public Optional<JsonNode> defaultValue(ScopeKind kind, String key) {
-        return registry.defaultValue(kind, key);
+    /** The registry's current epoch of defaults, which a scope's first write fixes as its own. */
+    public int currentEpoch() {
+        return registry.epoch();
+    }
+
+    /** The default of {@code key} in scopes of {@code kind} at {@code epoch}, if it has one. */
+    public Optional<JsonNode> defaultValue(ScopeKind kind, String key, int epoch) {
+        return registry.defaultValue(kind, key, epoch);
     }
 
     /** Whether {@code key}'s definition applies to scopes of {@code kind} (undefined keys apply to all). */

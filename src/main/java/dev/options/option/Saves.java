@@ -161,7 +161,7 @@ class Saves {
             entry.restore(staged);
             return FOR_THE_LOCK;
         }
-        Set<String> written = entry.writtenKeys();
+        Set<String> written = entry.writtenKeys(registry);
         if (!Locks.below(scope) || written.isEmpty()) {
             return writeIfAt(entry, staged, changes, OptionManager.Guard.NONE);
         }
@@ -254,7 +254,7 @@ class Saves {
 
     /** Refuses, under the locks of the scopes above it (held shared), a save that writes a key one of them locks. */
     private Uni<Void> refuseLocked(ScopeEntry entry) {
-        Set<String> written = entry.writtenKeys();
+        Set<String> written = entry.writtenKeys(registry);
         if (!Locks.below(entry.scope()) || written.isEmpty()) {
             return Uni.createFrom().voidItem();
         }

@@ -43,7 +43,11 @@ public final class ScopeEntry implements Staging {
     private final Map<String, Boolean> lockModifications = new TreeMap<>();
     /** The organization a project is to belong to, or null. */
     private Long belongTo;
+    /** The epoch of defaults the scope is to move to, or null. */
+    private Integer epochTo;
     private boolean reset;
+    /** Whether the values stored under old names are to be moved to the keys they were renamed to. */
+    private boolean migrate;
     private boolean writtenInTransaction;
 
     ScopeEntry(Scope scope) {
@@ -129,6 +133,16 @@ public final class ScopeEntry implements Staging {
         belongTo = organizationId;
     }
 
+    @Override
+    public void moveToEpoch(int epoch) {
+        epochTo = epoch;
+    }
+
+    @Override
+    public void migrateRenamed() {
+        migrate = true;
+    }
+
     private void requireLocking() {
         if (!scope.kind().locks()) {
             throw new IllegalArgumentException(scope.kind().label() + " scopes hold no locks");
@@ -136,17 +150,17 @@ public final class ScopeEntry implements Staging {
     }
 
     public boolean hasModifications() {
-        return reset || !modifications.isEmpty() || !lockModifications.isEmpty() || belongTo != null;
+        return reset || migrate || !modifications.isEmpty() || !lockModifications.isEmpty() || belongTo != null || epochTo != null;
     }
 
     /**
      * The option keys a save of what is staged writes, unset or leaves alone: those staged, and for
      * a reset every key stored. A lock above any of them refuses the save.
      */
-    Set<String> writtenKeys() {
+    Set<String> writtenKeys(OptionRegistry registry) {
         Set<String> keys = new TreeSet<>(modifications.keySet());
         if (reset) {
-            keys.addAll(originals().options().keySet());
+            keys.addAll(registry.canonicalOptions(originals().options()).keySet());
         }
         return keys;
     }
@@ -167,11 +181,12 @@ public final class ScopeEntry implements Staging {
     }
 
     /** What is staged, to go back to with {@link #restore} when an attempt to save it is abandoned. */
-    record Staged(Map<String, JsonNode> modifications, boolean reset, Map<String, Boolean> lockModifications, Long belongTo) {
+    record Staged(Map<String, JsonNode> modifications, boolean reset, Map<String, Boolean> lockModifications, Long belongTo,
+            Integer epochTo, boolean migrate) {
     }
 
     Staged staged() {
-        return new Staged(Map.copyOf(modifications), reset, Map.copyOf(lockModifications), belongTo);
+        return new Staged(Map.copyOf(modifications), reset, Map.copyOf(lockModifications), belongTo, epochTo, migrate);
     }
 
     /** Stages exactly what {@code staged} held again, dropping whatever was staged since. */
@@ -182,6 +197,8 @@ public final class ScopeEntry implements Staging {
         lockModifications.clear();
         lockModifications.putAll(staged.lockModifications());
         belongTo = staged.belongTo();
+        epochTo = staged.epochTo();
+        migrate = staged.migrate();
     }
 
     /** Forgets what was staged. */
@@ -190,6 +207,8 @@ public final class ScopeEntry implements Staging {
         reset = false;
         lockModifications.clear();
         belongTo = null;
+        epochTo = null;
+        migrate = false;
     }
 
     /** The locks with what is staged applied. */
@@ -213,28 +232,35 @@ public final class ScopeEntry implements Staging {
         return belongTo != null ? belongTo : originals().organization();
     }
 
+    /** The epoch whose defaults apply, with what is staged: the one moved to, the scope's own, else the registry's current one. */
+    private int stagedEpoch(OptionRegistry registry) {
+        return epochTo != null ? epochTo : originals().epochOr(registry.epoch());
+    }
+
     /**
      * The scope as this unit of work sees it: the normalized layer (stored values normalized, with
      * defaults under them), computed once per originals, and the staged modifications merged over it.
      */
     ScopeView view(OptionRegistry registry) {
         StoredScope stored = originals();
-        Map<String, JsonNode> defaults = registry.defaults(scope.kind());
         if (normalized == null) {
+            Map<String, JsonNode> defaults = registry.defaults(scope.kind(), stored.epochOr(registry.epoch()));
             Map<String, JsonNode> layer = new TreeMap<>();
-            stored.options().forEach((key, value) -> layer.put(key, registry.normalizeStored(key, value)));
+            registry.canonicalOptions(stored.options()).forEach((key, value) -> layer.put(key, registry.normalizeStored(key, value)));
             normalized = layer;
             Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
             withDefaults.putAll(layer);
             effective = withDefaults;
         }
         if (!hasModifications()) {
-            return new ScopeView(scope, stored.version(), effective, normalized, stored.locks(), stored.organization(), document);
+            return new ScopeView(scope, stored.version(), effective, normalized, stored.locks(), stored.organization(),
+                    stored.epochOr(registry.epoch()), document);
         }
         Map<String, JsonNode> staged = merged(normalized);
-        Map<String, JsonNode> withDefaults = new TreeMap<>(defaults);
+        int epoch = stagedEpoch(registry);
+        Map<String, JsonNode> withDefaults = new TreeMap<>(registry.defaults(scope.kind(), epoch));
         withDefaults.putAll(staged);
-        return new ScopeView(scope, stored.version(), withDefaults, staged, stagedLocks(), stagedOrganization(), null);
+        return new ScopeView(scope, stored.version(), withDefaults, staged, stagedLocks(), stagedOrganization(), epoch, null);
     }
 
     private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
@@ -252,18 +278,24 @@ public final class ScopeEntry implements Staging {
     /**
      * What saving the staged modifications changes in the stored rows: nothing for a value equal to
      * the one stored; a delete for an unset of a stored key, or for a value set equal to its default
-     * (unless the key pins defaults). Rows the modifications do not name are left as they are.
+     * (unless the key pins defaults). Rows the modifications do not name are left as they are. Keys
+     * are those reads know (a key renamed is read from its old name's row until it has its own): a
+     * write of a key deletes the rows of its old names as well, and a migration moves every old
+     * name's row to its key.
      *
      * @throws ProblemException {@code 422 too-many-keys} when the scope would hold more than
      *     {@code maxKeys} stored options, or locks (a scope already over a lowered limit may still shrink)
      */
     Changes diff(OptionRegistry registry, int maxKeys) {
-        Map<String, JsonNode> before = originals().options();
+        Map<String, JsonNode> rows = originals().options();
+        Map<String, JsonNode> before = registry.canonicalOptions(rows);
         Map<String, JsonNode> after = reset ? new TreeMap<>() : new TreeMap<>(before);
+        int epochBefore = originals().epochOr(registry.epoch());
+        int epochAfter = stagedEpoch(registry);
         modifications.forEach((key, value) -> {
             boolean isDefault = value != UNSET
                     && !registry.pinsDefaults(key)
-                    && registry.defaultValue(scope.kind(), key).filter(value::equals).isPresent();
+                    && registry.defaultValue(scope.kind(), key, epochAfter).filter(value::equals).isPresent();
             if (value == UNSET || isDefault) {
                 after.remove(key);
             } else {
@@ -282,6 +314,23 @@ public final class ScopeEntry implements Staging {
         });
         Set<String> deletes = new TreeSet<>(before.keySet());
         deletes.removeAll(after.keySet());
+        Map<String, JsonNode> previousRows = new TreeMap<>();
+        if (before != rows) {
+            // rows of old names: gone with every write of their key, and all of them with a migration
+            Set<String> written = new TreeSet<>(upserts.keySet());
+            written.addAll(deletes);
+            for (Map.Entry<String, JsonNode> row : rows.entrySet()) {
+                String key = registry.canonical(row.getKey());
+                if (key.equals(row.getKey()) || !(migrate || written.contains(key))) {
+                    continue;
+                }
+                deletes.add(row.getKey());
+                previousRows.put(row.getKey(), row.getValue());
+                if (migrate && !rows.containsKey(key) && after.containsKey(key)) {
+                    upserts.putIfAbsent(key, after.get(key));
+                }
+            }
+        }
         SortedSet<String> locksBefore = originals().locks();
         SortedSet<String> locksAfter = stagedLocks();
         if (locksAfter.size() > maxKeys && locksAfter.size() > locksBefore.size()) {
@@ -298,9 +347,16 @@ public final class ScopeEntry implements Staging {
                 previous.put(key, before.get(key));
             }
         });
-        deletes.forEach(key -> previous.put(key, before.get(key)));
+        deletes.forEach(key -> {
+            if (before.containsKey(key)) {
+                previous.put(key, before.get(key));
+            }
+        });
+        previous.putAll(previousRows);
+        boolean moved = epochTo != null && epochAfter != epochBefore;
         return new Changes(upserts, deletes, lockChanges.isEmpty() ? null : locksAfter, lockChanges, organization, previous,
-                originals().organization());
+                originals().organization(), moved ? epochAfter : null,
+                moved ? registry.defaultsChanged(scope.kind(), epochBefore, epochAfter) : Set.of(), originals().epoch(), registry.epoch());
     }
 
     /** The save wrote {@code next} in the current transaction, which still holds the scope's lock. */

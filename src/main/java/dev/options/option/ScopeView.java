@@ -13,11 +13,11 @@ import dev.options.value.OptionJson;
 /**
  * A scope as one unit of work sees it: the version read or written, and the options sorted by key,
  * both effective (defaults overlaid with stored values and staged modifications) and stored only,
- * the keys it locks for the scopes below it, a project's organization (null when not registered), and
- * the effective document serialized, when it is known without staged modifications.
+ * the keys it locks for the scopes below it, a project's organization (null when not registered), the
+ * epoch whose defaults apply to it, and the effective document serialized, when it is known without staged modifications.
  */
 public record ScopeView(Scope scope, long version, Map<String, JsonNode> options, Map<String, JsonNode> stored,
-        SortedSet<String> locks, Long organization, byte[] document) {
+        SortedSet<String> locks, Long organization, int epoch, byte[] document) {
 
     public ScopeView {
         options = sortedCopy(options);

@@ -25,4 +25,16 @@ public interface Staging {
 
     /** The project belongs to organization {@code organizationId} (project scopes only). */
     void belongTo(long organizationId);
+
+    /**
+     * Moves the scope to epoch {@code epoch} of defaults, later than its own and not above the
+     * registry's current one.
+     */
+    void moveToEpoch(int epoch);
+
+    /**
+     * Moves every value the scope stores under an old name of a key ({@code renamed-from}) to that
+     * key, as reads already show it: values in force stay as they are, the rows change.
+     */
+    void migrateRenamed();
 }

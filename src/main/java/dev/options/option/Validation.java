@@ -50,7 +50,7 @@ class Validation {
         List<Map<String, String>> errors = new ArrayList<>();
         int max = config.limits().maxValueBytes();
         for (Map.Entry<String, JsonNode> entry : values.entrySet()) {
-            String key = OptionKeys.require(entry.getKey());
+            String key = registry.canonical(OptionKeys.require(entry.getKey()));
             JsonNode value = entry.getValue();
             if (value == null || value.isNull() || value.isMissingNode()) {
                 throw new ProblemException(ProblemType.NULL_VALUE, "an option value may be any JSON value except null");

@@ -29,6 +29,7 @@ public enum ProblemType {
     TOO_MANY_KEYS(422, "too-many-keys", "Too many options in one scope"),
     INVALID_OPTION(422, "invalid-option", "Option fails its definition"),
     UNSTORABLE_VALUE(422, "unstorable-value", "Option value cannot be stored"),
+    INVALID_EPOCH(422, "invalid-epoch", "Epoch out of reach"),
     TOO_MANY_SUBSCRIPTIONS(429, "too-many-subscriptions", "Too many change feed subscriptions"),
     DATABASE_UNAVAILABLE(503, "database-unavailable", "Database unavailable"),
     SHUTTING_DOWN(503, "shutting-down", "Instance shutting down"),

@@ -7,8 +7,10 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +24,9 @@ import dev.options.value.OptionJson;
  * What the registry says about one key, or about every key that starts with a prefix
  * ({@code notifications.*}): where it applies, its type and constraints, its default per scope kind,
  * whether a value equal to the default is still stored, its normalizer, whether it is deprecated, and
- * the JSON Schema given in full ({@code schema}, null when the short forms say all).
+ * the JSON Schema given in full ({@code schema}, null when the short forms say all), the defaults
+ * by epoch ({@code epochDefaults}: from each epoch on, the default of every scope kind the key applies
+ * to) and the names it was stored under before ({@code renamedFrom}).
  * Immutable; built and checked by {@link RegistryLoader}.
  */
 public record Definition(
@@ -41,12 +45,16 @@ public record Definition(
         boolean pinDefaults,
         Normalizer normalizer,
         String deprecated,
-        ValueSchema schema) {
+        ValueSchema schema,
+        NavigableMap<Integer, JsonNode> epochDefaults,
+        List<String> renamedFrom) {
 
     public Definition {
         scopes = Collections.unmodifiableSet(scopes.isEmpty() ? EnumSet.noneOf(ScopeKind.class) : EnumSet.copyOf(scopes));
         allowed = allowed == null ? null : List.copyOf(allowed);
         defaults = Collections.unmodifiableMap(defaults.isEmpty() ? new EnumMap<>(ScopeKind.class) : new EnumMap<>(defaults));
+        epochDefaults = Collections.unmodifiableNavigableMap(new TreeMap<>(epochDefaults == null ? Map.of() : epochDefaults));
+        renamedFrom = renamedFrom == null ? List.of() : List.copyOf(renamedFrom);
     }
 
     /** Whether this definition covers every key that starts with a prefix rather than one key. */
@@ -63,7 +71,12 @@ public record Definition(
         return scopes.contains(kind);
     }
 
-    public Optional<JsonNode> defaultFor(ScopeKind kind) {
+    /** The default in scopes of {@code kind} at {@code epoch}: that of the greatest epoch of defaults not above it, else the base one. */
+    public Optional<JsonNode> defaultFor(ScopeKind kind, int epoch) {
+        Map.Entry<Integer, JsonNode> byEpoch = epochDefaults.floorEntry(epoch);
+        if (byEpoch != null && appliesTo(kind)) {
+            return Optional.of(byEpoch.getValue());
+        }
         return Optional.ofNullable(defaults.get(kind));
     }
 
@@ -170,6 +183,14 @@ public record Definition(
         }
         ObjectNode defaultsNode = node.putObject("defaults");
         defaults.forEach((kind, value) -> defaultsNode.set(kind.label(), value));
+        if (!epochDefaults.isEmpty()) {
+            ObjectNode byEpoch = node.putObject("epochDefaults");
+            epochDefaults.forEach((epoch, value) -> byEpoch.set(Integer.toString(epoch), value));
+        }
+        if (!renamedFrom.isEmpty()) {
+            ArrayNode names = node.putArray("renamedFrom");
+            renamedFrom.forEach(names::add);
+        }
         node.put("pinDefaults", pinDefaults);
         if (normalizer != null) {
             node.put("normalizer", normalizer.label());

@@ -7,8 +7,13 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,7 +28,9 @@ import io.quarkus.runtime.Startup;
 /**
  * The option definitions, loaded once at startup from {@code options.registry.path}; a registry that
  * does not load stops startup with the key named. Every read path takes defaults from here and every
- * write path checks values here, so no path applies them differently.
+ * write path checks values here, so no path applies them differently. Defaults depend on a scope's
+ * epoch ({@link #epoch()} is the registry's current one); a key's old names ({@code renamed-from})
+ * are resolved to it by {@link #canonical}.
  */
 @Startup
 @ApplicationScoped
@@ -38,18 +45,30 @@ public class OptionRegistry {
 
     private final Map<String, Definition> exact = new TreeMap<>();
     private final List<Definition> prefixes = new ArrayList<>();
-    private final Map<ScopeKind, Map<String, JsonNode>> defaults = new EnumMap<>(ScopeKind.class);
+    /** The defaults of each scope kind by key, from each epoch at which one of them changes on. */
+    private final NavigableMap<Integer, Map<ScopeKind, Map<String, JsonNode>>> defaults = new TreeMap<>();
+    /** Each old name of a renamed key, with the key's definition. */
+    private final Map<String, Definition> renamed = new TreeMap<>();
+    private final int epoch;
     private final boolean strict;
 
     @Inject
     public OptionRegistry(OptionsConfig config) {
-        this(config.registry().path().map(RegistryLoader::load).orElse(Map.of()), config.registry().strict());
-        config.registry().path().ifPresent(path -> Log.infof("Loaded %d option definitions from %s", exact.size() + prefixes.size(), path));
+        this(config.registry().path().map(RegistryLoader::loadRegistry).orElse(new RegistryLoader.Parsed(1, Map.of())),
+                config.registry().strict());
+        config.registry().path().ifPresent(path -> Log.infof("Loaded %d option definitions (epoch %d) from %s",
+                exact.size() + prefixes.size(), epoch, path));
     }
 
-    /** A registry of {@code definitions}, as {@link RegistryLoader} returns them. */
+    /** A registry of {@code definitions}, as {@link RegistryLoader} returns them, at epoch 1. */
     public OptionRegistry(Map<String, Definition> definitions, boolean strict) {
+        this(new RegistryLoader.Parsed(1, definitions), strict);
+    }
+
+    public OptionRegistry(RegistryLoader.Parsed parsed, boolean strict) {
         this.strict = strict;
+        this.epoch = parsed.epoch();
+        Map<String, Definition> definitions = parsed.definitions();
         definitions.values().forEach(definition -> {
             if (definition.isPrefix()) {
                 prefixes.add(definition);
@@ -59,11 +78,88 @@ public class OptionRegistry {
         });
         // the longest prefix is the most specific
         prefixes.sort(Comparator.comparingInt((Definition d) -> d.prefix().length()).reversed());
-        for (ScopeKind kind : ScopeKind.values()) {
-            Map<String, JsonNode> byKey = new TreeMap<>();
-            exact.values().forEach(definition -> definition.defaultFor(kind).ifPresent(value -> byKey.put(definition.key(), value)));
-            defaults.put(kind, Collections.unmodifiableMap(byKey));
+        exact.values().forEach(definition -> definition.renamedFrom().forEach(old -> renamed.put(old, definition)));
+        Set<Integer> changes = new TreeSet<>(Set.of(1));
+        exact.values().forEach(definition -> changes.addAll(definition.epochDefaults().keySet()));
+        for (int from : changes) {
+            Map<ScopeKind, Map<String, JsonNode>> byKind = new EnumMap<>(ScopeKind.class);
+            for (ScopeKind kind : ScopeKind.values()) {
+                Map<String, JsonNode> byKey = new TreeMap<>();
+                exact.values().forEach(definition -> definition.defaultFor(kind, from).ifPresent(value -> byKey.put(definition.key(), value)));
+                byKind.put(kind, Collections.unmodifiableMap(byKey));
+            }
+            defaults.put(from, byKind);
         }
+    }
+
+    /** The registry's current epoch of defaults: the one a scope's first write fixes as its own. */
+    public int epoch() {
+        return epoch;
+    }
+
+    /**
+     * The key {@code key} names: the key it was renamed to when it is an old name ({@code renamed-from}),
+     * else itself.
+     */
+    public String canonical(String key) {
+        Definition renamedTo = renamed.get(key);
+        return renamedTo == null ? key : renamedTo.key();
+    }
+
+    /** The old names of {@code key} ({@code renamed-from}), none when it was never renamed. */
+    public List<String> oldNames(String key) {
+        Definition own = exact.get(key);
+        return own == null ? List.of() : own.renamedFrom();
+    }
+
+    /** Whether any key was renamed. */
+    public boolean hasRenames() {
+        return !renamed.isEmpty();
+    }
+
+    /** Whether {@code key} is an old name of another key. */
+    public boolean isOldName(String key) {
+        return renamed.containsKey(key);
+    }
+
+    /** The definitions of keys that have old names. */
+    public List<Definition> renamedDefinitions() {
+        return exact.values().stream().filter(definition -> !definition.renamedFrom().isEmpty()).toList();
+    }
+
+    /**
+     * Stored options (as their rows hold them, old names included) by the keys they are read as: an
+     * old name's value under the key it was renamed to, unless that key is stored itself or an old
+     * name listed before it in {@code renamed-from} is. {@code stored} itself when it holds no old name.
+     */
+    public Map<String, JsonNode> canonicalOptions(Map<String, JsonNode> stored) {
+        if (renamed.isEmpty() || stored.keySet().stream().noneMatch(renamed::containsKey)) {
+            return stored;
+        }
+        Map<String, JsonNode> result = new TreeMap<>();
+        stored.forEach((key, value) -> {
+            if (!renamed.containsKey(key)) {
+                result.put(key, value);
+            }
+        });
+        stored.keySet().stream().filter(renamed::containsKey).map(this::canonical).distinct()
+                .forEach(key -> result.computeIfAbsent(key, absent -> storedValue(stored, absent)));
+        return result;
+    }
+
+    /** The value {@code key} has in stored options (as their rows hold them): its own row's, else its first old name's. */
+    public JsonNode storedValue(Map<String, JsonNode> stored, String key) {
+        JsonNode own = stored.get(key);
+        if (own != null || renamed.isEmpty()) {
+            return own;
+        }
+        for (String old : oldNames(key)) {
+            JsonNode value = stored.get(old);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
     }
 
     /** The definition that governs {@code key}: its own, else that of the longest matching prefix. */
@@ -96,13 +192,23 @@ public class OptionRegistry {
         return all.values();
     }
 
-    /** The defaults of scopes of {@code kind}, by key, sorted. */
-    public Map<String, JsonNode> defaults(ScopeKind kind) {
-        return defaults.get(kind);
+    /** The defaults of scopes of {@code kind} at {@code epoch}, by key, sorted. */
+    public Map<String, JsonNode> defaults(ScopeKind kind, int epoch) {
+        return defaults.floorEntry(Math.max(epoch, 1)).getValue().get(kind);
     }
 
-    public Optional<JsonNode> defaultValue(ScopeKind kind, String key) {
-        return Optional.ofNullable(defaults.get(kind).get(key));
+    public Optional<JsonNode> defaultValue(ScopeKind kind, String key, int epoch) {
+        return Optional.ofNullable(defaults(kind, epoch).get(key));
+    }
+
+    /** The keys whose default in scopes of {@code kind} differs between epochs {@code from} and {@code to}, sorted. */
+    public SortedSet<String> defaultsChanged(ScopeKind kind, int from, int to) {
+        Map<String, JsonNode> before = defaults(kind, from);
+        Map<String, JsonNode> after = defaults(kind, to);
+        SortedSet<String> keys = new TreeSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        keys.removeIf(key -> Objects.equals(before.get(key), after.get(key)));
+        return keys;
     }
 
     /** Whether a value equal to the default of {@code key} is still stored. */

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -36,6 +37,7 @@ import dev.options.value.OptionKeys;
  * the file and the key.
  *
  * <pre>
+ * epoch: 2
  * definitions:
  *   language:
  *     description: Language of the interface
@@ -44,6 +46,8 @@ import dev.options.value.OptionKeys;
  *     normalizer: language-tag
  *     default: en
  *     scope-defaults: { organization: en-US }
+ *     epoch-defaults: { 2: en-GB }
+ *     renamed-from: [locale]
  *   notifications.*:
  *     type: boolean
  * </pre>
@@ -52,7 +56,11 @@ public final class RegistryLoader {
 
     private static final Set<String> FIELDS = Set.of("description", "scopes", "type", "enum", "minimum", "maximum",
             "max-length", "pattern", "items", "max-items", "schema", "default", "scope-defaults", "pin-defaults", "normalizer",
-            "deprecated");
+            "deprecated", "epoch-defaults", "renamed-from");
+
+    /** A registry file: its current epoch of defaults (1 when it names none) and its definitions by key. */
+    public record Parsed(int epoch, Map<String, Definition> definitions) {
+    }
 
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -64,8 +72,13 @@ public final class RegistryLoader {
     private RegistryLoader() {
     }
 
-    /** Loads {@code location}: a file path, or {@code classpath:name} for a resource. */
+    /** The definitions of {@code location}: a file path, or {@code classpath:name} for a resource. */
     public static Map<String, Definition> load(String location) {
+        return loadRegistry(location).definitions();
+    }
+
+    /** Loads {@code location}: a file path, or {@code classpath:name} for a resource. */
+    public static Parsed loadRegistry(String location) {
         String text;
         try {
             if (location.startsWith("classpath:")) {
@@ -82,11 +95,16 @@ public final class RegistryLoader {
         } catch (IOException e) {
             throw new RegistryException("options registry " + location + ": cannot be read (" + e.getMessage() + ")");
         }
-        return parse(location, text);
+        return parseRegistry(location, text);
+    }
+
+    /** The definitions of registry text; {@code source} names it in errors. */
+    public static Map<String, Definition> parse(String source, String text) {
+        return parseRegistry(source, text).definitions();
     }
 
     /** Parses registry text; {@code source} names it in errors. */
-    public static Map<String, Definition> parse(String source, String text) {
+    public static Parsed parseRegistry(String source, String text) {
         JsonNode root;
         try {
             root = YAML.readTree(text);
@@ -95,10 +113,18 @@ public final class RegistryLoader {
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return Map.of();
+            return new Parsed(1, Map.of());
         }
-        if (!root.isObject() || root.size() != 1 || !root.has("definitions")) {
-            throw new RegistryException("options registry " + source + ": must be a map with one member, definitions");
+        if (!root.isObject() || !root.has("definitions") || root.size() != (root.has("epoch") ? 2 : 1)) {
+            throw new RegistryException("options registry " + source + ": must be a map of definitions and, optionally, epoch");
+        }
+        int epoch = 1;
+        if (root.has("epoch")) {
+            JsonNode value = root.get("epoch");
+            if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 1) {
+                throw new RegistryException("options registry " + source + ": epoch must be a whole number, 1 or more");
+            }
+            epoch = value.intValue();
         }
         JsonNode definitions = root.get("definitions");
         if (!definitions.isObject()) {
@@ -113,7 +139,26 @@ public final class RegistryLoader {
                 throw new RegistryException("options registry " + source + ": key '" + entry.getKey() + "': " + e.getMessage());
             }
         }
-        return result;
+        checkRenames(source, result);
+        return new Parsed(epoch, result);
+    }
+
+    /** An old name is an alias of one key only, and no key is defined under it. */
+    private static void checkRenames(String source, Map<String, Definition> definitions) {
+        Map<String, String> claimed = new LinkedHashMap<>();
+        for (Definition definition : definitions.values()) {
+            for (String old : definition.renamedFrom()) {
+                String other = claimed.putIfAbsent(old, definition.key());
+                if (other != null) {
+                    throw new RegistryException("options registry " + source + ": key '" + definition.key() + "': renamed-from names "
+                            + old + ", which " + other + " was already renamed from");
+                }
+                if (definitions.containsKey(old)) {
+                    throw new RegistryException("options registry " + source + ": key '" + definition.key() + "': renamed-from names "
+                            + old + ", which is defined itself");
+                }
+            }
+        }
     }
 
     private static Definition definition(String key, JsonNode node) {
@@ -207,9 +252,50 @@ public final class RegistryLoader {
                 defaults.put(kind, defaultValue(member.getValue(), "scope-defaults." + kind.label()));
             }
         }
+        Map<Integer, JsonNode> epochDefaults = new TreeMap<>();
+        if (node.has("epoch-defaults")) {
+            if (key.endsWith("*")) {
+                throw new IllegalArgumentException("a prefix pattern may not have a default: a default must name its key");
+            }
+            JsonNode byEpoch = node.get("epoch-defaults");
+            if (!byEpoch.isObject() || byEpoch.isEmpty()) {
+                throw new IllegalArgumentException("epoch-defaults must be a map of epochs (whole numbers, 1 or more) to values");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = byEpoch.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> member = it.next();
+                int epoch;
+                try {
+                    epoch = Integer.parseInt(member.getKey());
+                } catch (NumberFormatException e) {
+                    epoch = 0;
+                }
+                if (epoch < 1 || !member.getKey().equals(Integer.toString(epoch))) {
+                    throw new IllegalArgumentException("epoch-defaults names " + member.getKey() + ", which is not an epoch (a whole number, 1 or more)");
+                }
+                epochDefaults.put(epoch, defaultValue(member.getValue(), "epoch-defaults." + epoch));
+            }
+        }
+        List<String> renamedFrom = new ArrayList<>();
+        if (node.has("renamed-from")) {
+            if (key.endsWith("*")) {
+                throw new IllegalArgumentException("a prefix pattern may not be renamed: renamed-from must name keys");
+            }
+            JsonNode names = node.get("renamed-from");
+            if (!names.isArray() || names.isEmpty()) {
+                throw new IllegalArgumentException("renamed-from must be a non-empty list of keys");
+            }
+            for (JsonNode name : names) {
+                String old = text(name, "renamed-from");
+                if (!OptionKeys.isValid(old) || old.equals(key) || renamedFrom.contains(old)) {
+                    throw new IllegalArgumentException("renamed-from names " + old + ", which is not another key ([A-Za-z0-9_.:-]{1,255})");
+                }
+                renamedFrom.add(old);
+            }
+        }
         ValueSchema schema = node.has("schema") ? ValueSchema.of(node.get("schema")) : null;
         Definition definition = new Definition(key, description, scopes, type, allowed, minimum, maximum, maxLength,
-                pattern, itemType, maxItems, defaults, pinDefaults, normalizer, deprecated, schema);
+                pattern, itemType, maxItems, defaults, pinDefaults, normalizer, deprecated, schema,
+                new TreeMap<>(epochDefaults), renamedFrom);
         if (allowed != null) {
             for (JsonNode value : allowed) {
                 if (type != null && !type.matches(value)) {
@@ -220,11 +306,20 @@ public final class RegistryLoader {
         for (Map.Entry<ScopeKind, JsonNode> entry : defaults.entrySet()) {
             checkDefault(definition, entry.getKey(), entry.getValue());
         }
+        for (Map.Entry<Integer, JsonNode> entry : epochDefaults.entrySet()) {
+            for (ScopeKind kind : scopes) {
+                checkDefault(definition, "the default from epoch " + entry.getKey() + " for " + kind.label() + " scopes", entry.getValue());
+            }
+        }
         return definition;
     }
 
     private static void checkDefault(Definition definition, ScopeKind kind, JsonNode value) {
-        String where = "the default for " + kind.label() + " scopes, " + OptionJson.text(value) + ",";
+        checkDefault(definition, "the default for " + kind.label() + " scopes", value);
+    }
+
+    private static void checkDefault(Definition definition, String what, JsonNode value) {
+        String where = what + ", " + OptionJson.text(value) + ",";
         JsonNode normalized;
         try {
             normalized = definition.normalize(value);

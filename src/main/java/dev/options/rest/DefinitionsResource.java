@@ -1,13 +1,22 @@
 package dev.options.rest;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,8 +25,14 @@ import dev.options.config.OptionsConfig;
 import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.Definition;
+import dev.options.option.DefaultImpact;
+import dev.options.option.RenameMigration;
 import dev.options.registry.OptionRegistry;
+import dev.options.scope.ScopeKind;
+import dev.options.security.Access;
 import dev.options.value.OptionJson;
+import dev.options.value.OptionKeys;
+import io.smallrye.mutiny.Uni;
 
 /** The registry as JSON, so that a client can build a settings page from it. */
 @Path("/v1/definitions")
@@ -26,32 +41,105 @@ public class DefinitionsResource {
 
     private final OptionRegistry registry;
     private final OptionsConfig config;
+    private final RenameMigration migration;
+    private final DefaultImpact impact;
+    private final Access access;
 
-    public DefinitionsResource(OptionRegistry registry, OptionsConfig config) {
+    public DefinitionsResource(OptionRegistry registry, OptionsConfig config, RenameMigration migration, DefaultImpact impact,
+            Access access) {
         this.registry = registry;
         this.config = config;
+        this.migration = migration;
+        this.impact = impact;
+        this.access = access;
     }
 
     @GET
     @Operation(summary = "List every option definition",
             description = "Keys and prefix patterns with their scopes, type, constraints, defaults per scope kind,"
-                    + " pinDefaults, normalizer and deprecation; strict tells whether undefined keys are refused.")
+                    + " epochDefaults, renamedFrom, pinDefaults, normalizer and deprecation; strict tells whether undefined"
+                    + " keys are refused, epoch is the registry's current epoch of defaults.")
     public Response list() {
         ObjectNode document = OptionJson.MAPPER.createObjectNode();
         document.put("strict", config.registry().strict());
+        document.put("epoch", registry.epoch());
         ArrayNode definitions = document.putArray("definitions");
         registry.definitions().forEach(definition -> definitions.add(definition.describe()));
         return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     @GET
+    @Path("{key}/impact")
+    @Operation(summary = "How many scopes a new default would change",
+            description = "default=<JSON value, URL-encoded>: per scope kind the key applies to, the scopes written at least"
+                    + " once whose value in force comes from the default and would change to it (their default, at their own"
+                    + " epoch, differs). 422 when the value fails the definition. Needs the right to read every scope.")
+    public Uni<Response> impact(@PathParam("key") String key,
+            @Parameter(description = "the candidate default, as JSON") @QueryParam("default") String candidate) {
+        Definition definition = registry.named(registry.canonical(OptionKeys.require(key)))
+                .filter(found -> !found.isPrefix())
+                .orElseThrow(() -> new ProblemException(ProblemType.UNKNOWN_DEFINITION, "no key of its own is defined by this name"));
+        if (candidate == null) {
+            throw new ProblemException(ProblemType.INVALID_PARAMETER, "default must give the candidate default as JSON, as default=%22dark%22");
+        }
+        return access.readAll().map(allowed -> candidate(definition, candidate))
+                .chain(value -> impact.of(definition, value).map(counts -> {
+                    ObjectNode document = OptionJson.MAPPER.createObjectNode();
+                    document.put("key", definition.key());
+                    document.set("default", value);
+                    ObjectNode byKind = document.putObject("scopes");
+                    long total = 0;
+                    for (Map.Entry<ScopeKind, Long> count : counts.entrySet()) {
+                        byKind.put(count.getKey().label(), count.getValue().longValue());
+                        total += count.getValue();
+                    }
+                    document.put("total", total);
+                    return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE).build();
+                }));
+    }
+
+    /** The candidate default: JSON, not null, normalized, satisfying the definition wherever the key applies. */
+    private JsonNode candidate(Definition definition, String text) {
+        JsonNode value = OptionJson.parseBody(text.getBytes(StandardCharsets.UTF_8));
+        if (value.isNull()) {
+            throw new ProblemException(ProblemType.NULL_VALUE, "a default may be any JSON value except null");
+        }
+        JsonNode normalized = value;
+        List<Map<String, String>> errors = new ArrayList<>();
+        for (ScopeKind kind : definition.scopes()) {
+            OptionRegistry.Checked checked = registry.check(kind, definition.key(), OptionJson.canonical(value));
+            if (!checked.valid()) {
+                errors.add(Map.of("key", definition.key(), "reason", String.join("; ", checked.reasons())));
+                break;
+            }
+            normalized = checked.value();
+        }
+        if (!errors.isEmpty()) {
+            throw new ProblemException(ProblemType.INVALID_OPTION, "the default fails the definition of " + definition.key(),
+                    Map.of("errors", errors));
+        }
+        return normalized;
+    }
+
+    @GET
     @Path("{key}")
     @Operation(summary = "The definition of one key",
-            description = "By its own key or pattern, else the prefix definition that governs the key; 404 if none.")
-    public Response one(@PathParam("key") String key) {
-        Definition definition = registry.named(key)
+            description = "By its own key or pattern (or an old name of it), else the prefix definition that governs"
+                    + " the key; 404 if none. A renamed key shows migration.remaining, the rows still stored under its old"
+                    + " names, until the background migration has moved them all.")
+    public Uni<Response> one(@PathParam("key") String key) {
+        Definition definition = registry.named(registry.canonical(key))
                 .or(() -> registry.definition(key))
                 .orElseThrow(() -> new ProblemException(ProblemType.UNKNOWN_DEFINITION, "no definition governs this key"));
-        return Response.ok(OptionJson.write(definition.describe()), MediaType.APPLICATION_JSON_TYPE).build();
+        ObjectNode document = definition.describe();
+        if (definition.renamedFrom().isEmpty()) {
+            return Uni.createFrom().item(Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE).build());
+        }
+        return migration.remaining(definition.key()).map(rows -> {
+            if (rows > 0) {
+                document.putObject("migration").put("remaining", rows);
+            }
+            return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE).build();
+        });
     }
 }

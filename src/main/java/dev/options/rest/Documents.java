@@ -64,7 +64,7 @@ final class Documents {
 
     /**
      * {@code 200} with why {@code key} has its value in force: the chain narrowest first, each scope's
-     * version and stored value, the lock that enforces it, the default last. A layer of a kind the
+     * version and stored value, the lock that enforces it, the default last (with the scope's epoch of defaults). A layer of a kind the
      * key's definition excludes says {@code "applies": false}.
      */
     static Response explain(String key, OptionService.InheritedView view, Optional<JsonNode> defaultValue,
@@ -103,6 +103,7 @@ final class Documents {
         }
         ObjectNode fallback = chain.addObject();
         fallback.put("scope", "default");
+        fallback.put("epoch", view.own().epoch());
         defaultValue.ifPresent(found -> fallback.set("value", found));
         return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE)
                 .header(HttpHeaders.ETAG, inheritedEtag(view))

@@ -100,9 +100,9 @@ public class HierarchyResource {
         return locking(kind, id, key, ifMatch, false);
     }
 
-    private Uni<Response> locking(String kind, String id, String key, String ifMatch, boolean lock) {
+    private Uni<Response> locking(String kind, String id, String named, String ifMatch, boolean lock) {
         Scope scope = ScopeOptionsResource.scope(kind, id);
-        OptionKeys.require(key);
+        String key = service.key(named);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(scope, Channel.LOCK).chain(() -> service.update(scope, precondition, (current, staging) -> {
             if (lock) {

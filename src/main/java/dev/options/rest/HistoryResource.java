@@ -102,10 +102,8 @@ public class HistoryResource {
         return revert(ScopeOptionsResource.narrowed(userId, narrowing, narrowedId), ifMatch, contentType, body);
     }
 
-    private Uni<Response> history(Scope scope, String key, String before, String limit) {
-        if (key != null) {
-            OptionKeys.require(key);
-        }
+    private Uni<Response> history(Scope scope, String named, String before, String limit) {
+        String key = named == null ? null : service.key(named);
         Long below = before == null ? null : Ids.parse("before", before);
         int count = limit == null ? DEFAULT_LIMIT : limit(limit);
         return access.read(scope).chain(() -> service.history(scope, key, below, count)).map(page -> {

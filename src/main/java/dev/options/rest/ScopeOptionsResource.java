@@ -287,15 +287,15 @@ public class ScopeOptionsResource {
                 : Documents.document(document));
     }
 
-    private Uni<Response> explain(Scope scope, String key, String cacheControl, String pragma) {
-        OptionKeys.require(key);
+    private Uni<Response> explain(Scope scope, String named, String cacheControl, String pragma) {
+        String key = service.key(named);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
         return access.read(scope).chain(() -> service.inherited(scope, flag)).map(view -> Documents.explain(key, view,
-                service.defaultValue(scope.kind(), key), kind -> service.appliesTo(kind, key)));
+                service.defaultValue(scope.kind(), key, view.own().epoch()), kind -> service.appliesTo(kind, key)));
     }
 
-    private Uni<Response> get(Scope scope, String key, String cacheControl, String pragma, String ifNoneMatch) {
-        OptionKeys.require(key);
+    private Uni<Response> get(Scope scope, String named, String cacheControl, String pragma, String ifNoneMatch) {
+        String key = service.key(named);
         ReadFlag flag = Conditional.readFlag(cacheControl, pragma);
         return access.read(scope).chain(() -> service.read(scope, flag)).map(view -> {
             JsonNode value = view.options().get(key);
@@ -308,8 +308,8 @@ public class ScopeOptionsResource {
         });
     }
 
-    private Uni<Response> put(Scope scope, String key, String ifMatch, String contentType, byte[] body) {
-        OptionKeys.require(key);
+    private Uni<Response> put(Scope scope, String named, String ifMatch, String contentType, byte[] body) {
+        String key = service.key(named);
         requireContentType(contentType);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         // the body is parsed and checked only for a caller who may write the scope
@@ -319,8 +319,8 @@ public class ScopeOptionsResource {
                 .map(view -> deprecation(Documents.scope(view, false), List.of(key)));
     }
 
-    private Uni<Response> unset(Scope scope, String key, String ifMatch) {
-        OptionKeys.require(key);
+    private Uni<Response> unset(Scope scope, String named, String ifMatch) {
+        String key = service.key(named);
         IfMatch precondition = Conditional.ifMatch(ifMatch);
         return writes.allowed(scope, Channel.API).chain(() -> service.update(scope, precondition, (current, staging) -> staging.unset(key)))
                 .map(view -> deprecation(Documents.scope(view, false), List.of(key)));
@@ -344,8 +344,11 @@ public class ScopeOptionsResource {
         }).map(view -> deprecation(Documents.scope(view, false), members.stream().map(Map.Entry::getKey).toList())));
     }
 
-    /** A merge patch's members, keys checked and values canonical (nulls kept: they are removals). */
-    private static List<Map.Entry<String, JsonNode>> patchMembers(byte[] body) {
+    /**
+     * A merge patch's members, keys checked (an old name read as the key it was renamed to) and values
+     * canonical (nulls kept: they are removals).
+     */
+    private List<Map.Entry<String, JsonNode>> patchMembers(byte[] body) {
         JsonNode patch = OptionJson.parseBody(body);
         if (!patch.isObject()) {
             throw new ProblemException(ProblemType.INVALID_VALUE, "a merge patch of a scope must be a JSON object of option keys");
@@ -353,9 +356,9 @@ public class ScopeOptionsResource {
         List<Map.Entry<String, JsonNode>> members = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> member = it.next();
-            OptionKeys.require(member.getKey());
+            String key = service.key(member.getKey());
             // nested nulls are removals, so only the merged value can be checked in full
-            members.add(Map.entry(member.getKey(),
+            members.add(Map.entry(key,
                     member.getValue().isNull() ? member.getValue() : OptionJson.canonical(member.getValue())));
         }
         return members;

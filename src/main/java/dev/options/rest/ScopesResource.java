@@ -62,8 +62,8 @@ public class ScopesResource {
         return bulk(ScopeKind.USER, key, ids);
     }
 
-    private Uni<Response> bulk(ScopeKind kind, String key, List<String> idParameters) {
-        OptionKeys.require(key);
+    private Uni<Response> bulk(ScopeKind kind, String named, List<String> idParameters) {
+        String key = service.key(named);
         List<Long> ids = bulkIds(idParameters);
         return access.bulk(kind, ids)
                 .chain(() -> service.bulk(kind, key, ids))

@@ -64,6 +64,11 @@ public class Access {
         return caller().invoke(caller -> require(caller.canWrite(scope)));
     }
 
+    /** What concerns every scope (a default's impact) needs the right to read them all: admins and readers. */
+    public Uni<Void> readAll() {
+        return caller().map(caller -> require(caller.canReadAll()));
+    }
+
     /** A bulk read needs every scope it names to be readable. */
     public Uni<Void> bulk(ScopeKind kind, List<Long> ids) {
         return caller().map(caller -> require(ids.stream().allMatch(id -> caller.canRead(Scope.of(kind, id)))));

@@ -111,6 +111,7 @@ final class BatchedLoads {
         long[] versions = new long[count];
         Long[] organizations = new Long[count];
         String[] locks = new String[count];
+        Integer[] epochs = new Integer[count];
         RuntimeException[] failures = new RuntimeException[count];
         List<Map<String, JsonNode>> options = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -121,6 +122,7 @@ final class BatchedLoads {
             versions[position] = row.getLong(1);
             organizations[position] = row.getLong(2);
             locks[position] = row.getString(3);
+            epochs[position] = row.getInteger(6);
             String key = row.getString(4);
             if (key != null && failures[position] == null) {
                 try {
@@ -134,7 +136,7 @@ final class BatchedLoads {
         for (int i = 0; i < count; i++) {
             if (failures[i] == null) {
                 try {
-                    scopes[i] = new Read(new StoredScope(versions[i], options.get(i), StoredScope.parseLocks(locks[i]), organizations[i]));
+                    scopes[i] = new Read(new StoredScope(versions[i], options.get(i), StoredScope.parseLocks(locks[i]), organizations[i], epochs[i]));
                     continue;
                 } catch (RuntimeException unreadable) {
                     failures[i] = unreadable;

@@ -178,17 +178,19 @@ public class OptionManager {
         long version = 0;
         Long organization = null;
         String locks = null;
+        Integer epoch = null;
         Map<String, JsonNode> options = new TreeMap<>();
         for (Row row : rows) {
             version = row.getLong(0);
             organization = row.getLong(1);
             locks = row.getString(2);
+            epoch = row.getInteger(5);
             String key = row.getString(3);
             if (key != null) {
                 options.put(key, OptionJson.parseStored(row.getString(4)));
             }
         }
-        return new StoredScope(version, options, StoredScope.parseLocks(locks), organization);
+        return new StoredScope(version, options, StoredScope.parseLocks(locks), organization, epoch);
     }
 
     /**
@@ -313,11 +315,20 @@ public class OptionManager {
 
     /**
      * The scope's history, newest first: at most {@code limit} entries of versions below {@code before}
-     * (all when null), only those that change {@code key} when it is not null; one statement of its own.
+     * (all when empty), only those that change one of {@code keys} (a key and its old names) when
+     * there are any; one statement of its own.
      */
-    public Uni<List<Recorded>> history(Scope scope, String key, Long before, int limit) {
-        String filter = key == null ? "" : " AND changes @> jsonb_build_array(jsonb_build_object('key', cast($4 AS text)))";
-        Tuple parameters = key == null ? Tuple.of(scope.key().value(), before, limit) : Tuple.of(scope.key().value(), before, limit, key);
+    public Uni<List<Recorded>> history(Scope scope, List<String> keys, Long before, int limit) {
+        StringBuilder filter = new StringBuilder();
+        Tuple parameters = Tuple.of(scope.key().value(), before, limit);
+        for (String key : keys) {
+            filter.append(filter.length() == 0 ? " AND (" : " OR ")
+                    .append("changes @> jsonb_build_array(jsonb_build_object('key', cast($").append(parameters.size() + 1).append(" AS text)))");
+            parameters.addString(key);
+        }
+        if (!keys.isEmpty()) {
+            filter.append(')');
+        }
         return Uncancellable.of(primary.preparedQuery("SELECT version, at, actor, channel, cast(changes AS text) FROM option_history"
                         + " WHERE scope_key = $1 AND ($2::bigint IS NULL OR version < $2::bigint)" + filter
                         + " ORDER BY version DESC LIMIT $3")
@@ -342,7 +353,7 @@ public class OptionManager {
     public Uni<Map.Entry<StoredScope, List<Recorded>>> since(Scope scope, long version, int most) {
         return loadDirect(scope).chain(now -> now.version() - version > most || now.version() <= version
                 ? Uni.createFrom().item(Map.entry(now, List.<Recorded>of()))
-                : history(scope, null, now.version() + 1, (int) (now.version() - version)).map(entries -> Map.entry(now, entries)));
+                : history(scope, List.of(), now.version() + 1, (int) (now.version() - version)).map(entries -> Map.entry(now, entries)));
     }
 
     /**
@@ -359,6 +370,117 @@ public class OptionManager {
                 .map(rows -> rows.rowCount()));
     }
 
+    /**
+     * Up to {@code limit} scopes of {@code kind} that store a row under one of {@code names}, in one
+     * statement of its own (background work), by the index on the rows' keys.
+     */
+    public Uni<List<Scope>> storing(ScopeKind kind, List<String> names, int limit) {
+        List<String> conditions = new ArrayList<>();
+        kind.idColumns().forEach(column -> conditions.add(column + " IS NOT NULL"));
+        kind.nullColumns().forEach(column -> conditions.add(column + " IS NULL"));
+        String sql = "SELECT DISTINCT " + String.join(", ", kind.idColumns()) + " FROM " + kind.model().table()
+                + " WHERE key = ANY($1) AND " + String.join(" AND ", conditions) + " LIMIT $2";
+        return Uncancellable.of(primary.preparedQuery(sql)
+                .execute(Tuple.of(names.toArray(new String[0]), limit))
+                .invoke(() -> background.increment())
+                .map(rows -> {
+                    List<Scope> scopes = new ArrayList<>();
+                    for (Row row : rows) {
+                        scopes.add(switch (kind) {
+                            case USER_IN_PROJECT -> Scope.userInProject(row.getLong(0), row.getLong(1));
+                            case USER_IN_ORGANIZATION -> Scope.userInOrganization(row.getLong(0), row.getLong(1));
+                            default -> Scope.of(kind, row.getLong(0));
+                        });
+                    }
+                    return scopes;
+                }));
+    }
+
+    /** How many rows each of {@code names} has, across every scope, in one statement of its own; absent where none. */
+    public Uni<Map<String, Long>> rowsNamed(List<String> names) {
+        String sql = "SELECT key, count(*) FROM (SELECT key FROM organization_options WHERE key = ANY($1)"
+                + " UNION ALL SELECT key FROM project_options WHERE key = ANY($1)"
+                + " UNION ALL SELECT key FROM user_options WHERE key = ANY($1)) named GROUP BY key";
+        return Uncancellable.of(primary.preparedQuery(sql)
+                .execute(Tuple.of(names.toArray(new String[0])))
+                .invoke(() -> count(reads))
+                .map(rows -> {
+                    Map<String, Long> counts = new HashMap<>();
+                    for (Row row : rows) {
+                        counts.put(row.getString(0), row.getLong(1));
+                    }
+                    return counts;
+                }));
+    }
+
+    /**
+     * How many scopes of {@code kind} written at least once take {@code names}' value (a key and its
+     * old names) from the default, and are at one of {@code epochs} (a scope with no epoch fixed is at
+     * {@code current}): those none of whose layers that count for the key ({@code counting}, by the
+     * layer's kind) stores it. One statement of its own: a pass over the scopes' rows of that kind,
+     * each layer looked up by its primary key, never a scan of stored values.
+     */
+    public Uni<Long> takingTheDefault(ScopeKind kind, List<String> names, Set<ScopeKind> counting, List<Integer> epochs, int current) {
+        String id1 = "cast(split_part(s.scope_key, ':', 2) AS bigint)";
+        String id2 = "cast(split_part(s.scope_key, ':', 4) AS bigint)";
+        String named = " AND o.key = ANY($1)";
+        List<String> stores = new ArrayList<>();
+        String organizationOf = "SELECT 1 FROM organization_options o WHERE o.organization_id = ";
+        String userRow = "SELECT 1 FROM user_options o WHERE o.user_id = " + id1;
+        String pattern = switch (kind) {
+            case ORGANIZATION -> {
+                stores.add(organizationOf + id1 + named);
+                yield "organization\\_options:%";
+            }
+            case PROJECT -> {
+                stores.add("SELECT 1 FROM project_options o WHERE o.project_id = " + id1 + named);
+                if (counting.contains(ScopeKind.ORGANIZATION)) {
+                    stores.add(organizationOf + "s.organization_id" + named);
+                }
+                yield "project\\_options:%";
+            }
+            case USER -> {
+                stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
+                yield "user\\_options:%:user";
+            }
+            case USER_IN_ORGANIZATION -> {
+                stores.add(userRow + " AND o.organization_id = " + id2 + " AND o.project_id IS NULL" + named);
+                if (counting.contains(ScopeKind.USER)) {
+                    stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
+                }
+                if (counting.contains(ScopeKind.ORGANIZATION)) {
+                    stores.add(organizationOf + id2 + named);
+                }
+                yield "user\\_options:%:organization:%";
+            }
+            case USER_IN_PROJECT -> {
+                stores.add(userRow + " AND o.project_id = " + id2 + " AND o.organization_id IS NULL" + named);
+                if (counting.contains(ScopeKind.USER)) {
+                    stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
+                }
+                if (counting.contains(ScopeKind.PROJECT)) {
+                    stores.add("SELECT 1 FROM project_options o WHERE o.project_id = " + id2 + named);
+                }
+                if (counting.contains(ScopeKind.ORGANIZATION)) {
+                    stores.add("SELECT 1 FROM option_scopes p JOIN organization_options o ON o.organization_id = p.organization_id"
+                            + " WHERE p.scope_key = 'project_options:' || split_part(s.scope_key, ':', 4)" + named);
+                }
+                yield "user\\_options:%:project:%";
+            }
+        };
+        if (!counting.contains(kind)) {
+            // the key does not apply to the scope's own kind (its own layer, first): only what it inherits counts
+            stores.remove(0);
+        }
+        StringBuilder sql = new StringBuilder("SELECT count(*) FROM option_scopes s WHERE s.scope_key LIKE '")
+                .append(pattern).append("' AND s.version > 0 AND coalesce(s.epoch, $3) = ANY($2)");
+        stores.forEach(store -> sql.append(" AND NOT EXISTS (").append(store).append(')'));
+        return Uncancellable.of(primary.preparedQuery(sql.toString())
+                .execute(Tuple.of(names.toArray(new String[0]), epochs.toArray(new Integer[0]), current))
+                .invoke(() -> count(reads))
+                .map(rows -> firstLong(rows, 0L)));
+    }
+
     /** Deletes the outbox rows whose ids are {@code $1}, an array. */
     public static final String DELETE_OUTBOX = "DELETE FROM option_outbox WHERE id = ANY($1)";
 
@@ -370,18 +492,28 @@ public class OptionManager {
                 .map(rows -> rows.rowCount()));
     }
 
+    /** One scope's part of a bulk read: its epoch of defaults (null when never written) and its stored value (null for none). */
+    public record Stored(Integer epoch, JsonNode value) {
+    }
+
     /**
      * The stored value of {@code key} in each of the single-identifier scopes of {@code kind} named by
-     * {@code ids}, in one statement on a pooled connection of its own; absent where nothing is stored.
+     * {@code ids} (or, where it has none, that of the first of {@code oldNames} it stores), with the
+     * scope's epoch, in one statement on a pooled connection of its own.
      */
-    public Uni<Map<Long, JsonNode>> bulk(ScopeKind kind, String key, List<Long> ids) {
+    public Uni<Map<Long, Stored>> bulk(ScopeKind kind, String key, List<String> oldNames, List<Long> ids) {
+        String[] keys = ids.stream().map(id -> Scope.of(kind, id).key().value()).toArray(String[]::new);
+        List<String> names = new ArrayList<>(oldNames.size() + 1);
+        names.add(key);
+        names.addAll(oldNames);
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(kind).bulk())
-                .execute(Tuple.of(key, ids.toArray(new Long[0])))
+                .execute(Tuple.of(names.toArray(new String[0]), keys, ids.toArray(new Long[0])))
                 .invoke(() -> count(reads))
                 .map(rows -> {
-                    Map<Long, JsonNode> values = new HashMap<>();
+                    Map<Long, Stored> values = new HashMap<>();
                     for (Row row : rows) {
-                        values.put(row.getLong(0), OptionJson.parseStored(row.getString(1)));
+                        String value = row.getString(2);
+                        values.put(row.getLong(0), new Stored(row.getInteger(1), value == null ? null : OptionJson.parseStored(value)));
                     }
                     return values;
                 }));

@@ -50,9 +50,9 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         // would encode a Java string as a JSON string scalar.
         // One statement: the version of the scope (0 when never written) and its rows, from one
         // snapshot, so the version always describes exactly the rows returned with it.
-        String load = "SELECT s.version, s.organization_id, s.locks, o.key, cast(o.value AS text) FROM"
+        String load = "SELECT s.version, s.organization_id, s.locks, o.key, cast(o.value AS text), s.epoch FROM"
                 + " (SELECT coalesce(max(version), 0) AS version, max(organization_id) AS organization_id,"
-                + " max(cast(locks AS text)) AS locks FROM option_scopes WHERE scope_key = ?1) s"
+                + " max(cast(locks AS text)) AS locks, max(epoch) AS epoch FROM option_scopes WHERE scope_key = ?1) s"
                 + " LEFT JOIN " + table + " o ON " + matches(kind, "o.")
                 + " ORDER BY o.key";
 
@@ -90,11 +90,17 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         if (kind.singleId()) {
             String idColumn = kind.idColumns().get(0);
             String nulls = kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
-            bulk = "SELECT o." + idColumn + ", cast(o.value AS text) FROM " + table + " o"
-                    + " WHERE o.key = ?1 AND o." + idColumn + " = ANY(cast(?2 AS bigint[]))" + nulls;
+            // ?1 the key and its old names, ?2 the scopes' keys, ?3 their ids: a row per scope, with its
+            // epoch and the value of the first of the names it stores (or nulls)
+            bulk = "SELECT k.id, s.epoch, cast(o.value AS text)"
+                    + " FROM unnest(cast(?2 AS text[]), cast(?3 AS bigint[])) AS k(scope_key, id)"
+                    + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
+                    + " LEFT JOIN LATERAL (SELECT o.value FROM " + table + " o WHERE o." + idColumn + " = k.id"
+                    + " AND o.key = ANY(cast(?1 AS text[]))" + nulls
+                    + " ORDER BY array_position(cast(?1 AS text[]), o.key) LIMIT 1) o ON true";
             // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
             // ?2 their ids; rows by the scope's position in them (from 1), each scope's rows together
-            loadMany = "SELECT k.i, coalesce(s.version, 0), s.organization_id, cast(s.locks AS text), o.key, cast(o.value AS text)"
+            loadMany = "SELECT k.i, coalesce(s.version, 0), s.organization_id, cast(s.locks AS text), o.key, cast(o.value AS text), s.epoch"
                     + " FROM unnest(cast(?1 AS text[]), cast(?2 AS bigint[])) WITH ORDINALITY AS k(scope_key, id, i)"
                     + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
                     + " LEFT JOIN " + table + " o ON o." + idColumn + " = k.id" + nulls
@@ -115,7 +121,9 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
         return "WITH bumped AS ("
                 + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now(),"
                 + " locks = coalesce(" + state + " -> 'locks', locks),"
-                + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), organization_id)"
+                + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), organization_id),"
+                // the first write fixes the scope's epoch of defaults at the registry's current one
+                + " epoch = coalesce(cast(" + state + " ->> 'epoch' AS integer), epoch, cast(" + state + " ->> 'current' AS integer))"
                 + " WHERE scope_key = ?1" + guard + " RETURNING version"
                 + "), upserted AS ("
                 + "INSERT INTO " + table + " (" + columns + ", key, value)"

@@ -71,16 +71,18 @@ public abstract class ScopedOptionRepository<E extends OptionRow, I> implements 
         long version = 0;
         Long organization = null;
         String locks = null;
+        Integer epoch = null;
         Map<String, JsonNode> options = new TreeMap<>();
         for (Object[] row : rows) {
             version = (Long) row[0];
             organization = (Long) row[1];
             locks = (String) row[2];
+            epoch = (Integer) row[5];
             if (row[3] != null) {
                 options.put((String) row[3], OptionJson.parseStored((String) row[4]));
             }
         }
-        return new StoredScope(version, options, StoredScope.parseLocks(locks), organization);
+        return new StoredScope(version, options, StoredScope.parseLocks(locks), organization, epoch);
     }
 
     /**
@@ -94,7 +96,7 @@ public abstract class ScopedOptionRepository<E extends OptionRow, I> implements 
             conditions.add("o." + attribute(kind.idColumns().get(i)) + " = :id" + i);
         }
         kind.nullColumns().forEach(column -> conditions.add("o." + attribute(column) + " is null"));
-        return "select s.version, s.organizationId, s.locks, o.key, o.value from OptionScope s left join " + entity + " o on "
+        return "select s.version, s.organizationId, s.locks, o.key, o.value, s.epoch from OptionScope s left join " + entity + " o on "
                 + String.join(" and ", conditions) + " where s.scopeKey = :scope order by o.key";
     }
 

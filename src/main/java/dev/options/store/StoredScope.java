@@ -13,12 +13,13 @@ import dev.options.value.OptionJson;
 /**
  * A scope as Postgres holds it at one version: its stored options only, no defaults, and its state
  * beside them: the keys it locks for the scopes below it, and for a project the organization it
- * belongs to (null when never registered). Immutable; the version identifies the content exactly,
+ * belongs to (null when never registered), and the epoch of defaults fixed at its first write (null
+ * until then: the registry's current epoch applies). Immutable; the version identifies the content exactly,
  * since every change of a stored row, a lock or the organization bumps it. The options iterate in
  * key order and cannot be changed; they are held compactly ({@link StoredOptions}), since the near
  * cache keeps one per cached scope.
  */
-public record StoredScope(long version, Map<String, JsonNode> options, SortedSet<String> locks, Long organization) {
+public record StoredScope(long version, Map<String, JsonNode> options, SortedSet<String> locks, Long organization, Integer epoch) {
 
     private static final SortedSet<String> NO_LOCKS = Collections.unmodifiableSortedSet(new TreeSet<>());
 
@@ -27,9 +28,14 @@ public record StoredScope(long version, Map<String, JsonNode> options, SortedSet
         locks = locks == null || locks.isEmpty() ? NO_LOCKS : Collections.unmodifiableSortedSet(new TreeSet<>(locks));
     }
 
-    /** A scope of options only: no locks, no organization. */
+    /** A scope of options only: no locks, no organization, no epoch fixed. */
     public StoredScope(long version, Map<String, JsonNode> options) {
-        this(version, options, NO_LOCKS, null);
+        this(version, options, NO_LOCKS, null, null);
+    }
+
+    /** The epoch whose defaults apply to this scope: its own, or {@code current} while none is fixed. */
+    public int epochOr(int current) {
+        return epoch != null ? epoch : current;
     }
 
     /** Locks given in any order. */

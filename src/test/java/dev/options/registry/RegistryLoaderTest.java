@@ -61,7 +61,7 @@ class RegistryLoaderTest {
         assertThatThrownBy(() -> RegistryLoader.parse("dup.yaml", "definitions:\n  a: {type: string}\n  a: {type: integer}\n"))
                 .hasMessageContaining("dup.yaml");
         assertThatThrownBy(() -> RegistryLoader.parse("shape.yaml", "keys: {}"))
-                .hasMessageContaining("must be a map with one member, definitions");
+                .hasMessageContaining("must be a map of definitions and, optionally, epoch");
     }
 
     @Test
@@ -69,10 +69,10 @@ class RegistryLoaderTest {
         Map<String, Definition> definitions = RegistryLoader.load("classpath:registry-example.yaml");
         assertThat(definitions).containsKeys("language", "notifications.*", "max_results");
         Definition rows = definitions.get("max_results");
-        assertThat(rows.defaultFor(ScopeKind.ORGANIZATION)).contains(IntNode.valueOf(100));
-        assertThat(rows.defaultFor(ScopeKind.USER)).contains(IntNode.valueOf(50));
+        assertThat(rows.defaultFor(ScopeKind.ORGANIZATION, 1)).contains(IntNode.valueOf(100));
+        assertThat(rows.defaultFor(ScopeKind.USER, 1)).contains(IntNode.valueOf(50));
         Definition language = definitions.get("language");
-        assertThat(language.defaultFor(ScopeKind.PROJECT)).isEmpty();
+        assertThat(language.defaultFor(ScopeKind.PROJECT, 1)).isEmpty();
         assertThat(language.normalize(TextNode.valueOf("pt_br"))).isEqualTo(TextNode.valueOf("pt-BR"));
     }
 
@@ -89,5 +89,68 @@ class RegistryLoaderTest {
         assertThat(registry.definition("a.b.c").orElseThrow().key()).isEqualTo("a.b.c");
         assertThat(registry.definition("a.")).isEmpty();
         assertThat(registry.definition("b")).isEmpty();
+    }
+
+    @Test
+    void epochsGiveDefaultsFromEachEpochOnAndAreChecked() {
+        OptionRegistry registry = new OptionRegistry(RegistryLoader.parseRegistry("e.yaml", """
+                epoch: 4
+                definitions:
+                  layout:
+                    type: string
+                    enum: [a, b, c]
+                    default: a
+                    scope-defaults: {organization: b}
+                    epoch-defaults: {2: b, 4: c}
+                  other: {type: integer, default: 1}
+                """), false);
+        assertThat(registry.epoch()).isEqualTo(4);
+        assertThat(registry.defaultValue(ScopeKind.USER, "layout", 1)).contains(TextNode.valueOf("a"));
+        assertThat(registry.defaultValue(ScopeKind.ORGANIZATION, "layout", 1)).contains(TextNode.valueOf("b"));
+        assertThat(registry.defaultValue(ScopeKind.USER, "layout", 2)).contains(TextNode.valueOf("b"));
+        assertThat(registry.defaultValue(ScopeKind.USER, "layout", 3)).contains(TextNode.valueOf("b"));
+        assertThat(registry.defaultValue(ScopeKind.USER, "layout", 4)).contains(TextNode.valueOf("c"));
+        assertThat(registry.defaultValue(ScopeKind.USER, "layout", 9)).contains(TextNode.valueOf("c"));
+        assertThat(registry.defaults(ScopeKind.USER, 3)).containsEntry("other", IntNode.valueOf(1));
+        assertThat(registry.defaultsChanged(ScopeKind.USER, 1, 4)).containsExactly("layout");
+        assertThat(registry.defaultsChanged(ScopeKind.ORGANIZATION, 1, 3)).isEmpty();
+        assertThat(RegistryLoader.parseRegistry("none.yaml", "definitions: {}").epoch()).isEqualTo(1);
+
+        assertThatThrownBy(() -> RegistryLoader.parse("e.yaml", "epoch: 0\ndefinitions: {}"))
+                .hasMessageContaining("epoch must be a whole number, 1 or more");
+        assertThatThrownBy(() -> RegistryLoader.parse("e.yaml", "epoch: 2\nextra: 1\ndefinitions: {}"))
+                .hasMessageContaining("must be a map of definitions and, optionally, epoch");
+        assertThatThrownBy(() -> RegistryLoader.parse("e.yaml", "definitions:\n  k: {type: integer, epoch-defaults: {x: 1}}"))
+                .hasMessageContaining("key 'k'").hasMessageContaining("not an epoch");
+        assertThatThrownBy(() -> RegistryLoader.parse("e.yaml", "definitions:\n  k: {type: integer, epoch-defaults: {2: \"no\"}}"))
+                .hasMessageContaining("key 'k'").hasMessageContaining("the default from epoch 2");
+        assertThatThrownBy(() -> RegistryLoader.parse("e.yaml", "definitions:\n  k.*: {type: integer, epoch-defaults: {2: 1}}"))
+                .hasMessageContaining("a prefix pattern may not have a default");
+    }
+
+    @Test
+    void oldNamesAreAliasesOfOneKeyOnlyAndNeverDefinedThemselves() {
+        OptionRegistry registry = new OptionRegistry(RegistryLoader.parseRegistry("r.yaml", """
+                definitions:
+                  date_format: {type: string, renamed-from: [dateformat, date-style]}
+                """), false);
+        assertThat(registry.canonical("dateformat")).isEqualTo("date_format");
+        assertThat(registry.canonical("date-style")).isEqualTo("date_format");
+        assertThat(registry.canonical("date_format")).isEqualTo("date_format");
+        assertThat(registry.canonical("other")).isEqualTo("other");
+        assertThat(registry.canonicalOptions(Map.of("date-style", TextNode.valueOf("b"), "dateformat", TextNode.valueOf("a"),
+                "x", IntNode.valueOf(1)))).containsExactlyInAnyOrderEntriesOf(Map.of("date_format", TextNode.valueOf("a"),
+                "x", IntNode.valueOf(1)));
+
+        assertThatThrownBy(() -> RegistryLoader.parse("r.yaml", "definitions:\n  a: {renamed-from: [old]}\n  b: {renamed-from: [old]}"))
+                .hasMessageContaining("key 'b'").hasMessageContaining("which a was already renamed from");
+        assertThatThrownBy(() -> RegistryLoader.parse("r.yaml", "definitions:\n  a: {renamed-from: [b]}\n  b: {type: string}"))
+                .hasMessageContaining("key 'a'").hasMessageContaining("which is defined itself");
+        assertThatThrownBy(() -> RegistryLoader.parse("r.yaml", "definitions:\n  a: {renamed-from: [a]}"))
+                .hasMessageContaining("not another key");
+        assertThatThrownBy(() -> RegistryLoader.parse("r.yaml", "definitions:\n  a: {renamed-from: [\"b c\"]}"))
+                .hasMessageContaining("not another key");
+        assertThatThrownBy(() -> RegistryLoader.parse("r.yaml", "definitions:\n  a.*: {renamed-from: [b]}"))
+                .hasMessageContaining("a prefix pattern may not be renamed");
     }
 }

@@ -72,18 +72,18 @@ class AuthorizationMatrixTest {
 
     /** The kinds of token, each with the statuses of the endpoints below, in their order. */
     enum Token {
-        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
-        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200 403 200 403 403 403 403 200 200"),
-        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403"),
-        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200 200 200 403 200 403 403 200 200"),
-        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
-        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403 403 403 403 200 403 403 403 403"),
-        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403");
+        NONE(() -> null, "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        MALFORMED(() -> "not.a.jwt", "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        BAD_SIGNATURE(() -> Tokens.badSignature(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        EXPIRED(() -> Tokens.expired(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_ISSUER(() -> Tokens.wrongIssuer(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        WRONG_AUDIENCE(() -> Tokens.wrongAudience(USER), "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        OWN_USER(() -> Tokens.user(USER), "200 200 200 200 403 403 403 403 200 403 200 403 200 403 200 403 403 403 403 200 200 200 403 403"),
+        OTHER_USER(() -> Tokens.user(OTHER), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403 403 403 403"),
+        READER(() -> Tokens.group("options-reader"), "200 403 200 403 200 403 200 403 200 200 200 200 200 200 200 403 200 403 403 200 200 200 403 200"),
+        ADMIN(() -> Tokens.group("options-admin"), "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION), List.of(PROJECT)), "403 403 403 403 200 403 200 403 403 200 200 403 403 403 403 403 200 403 403 403 403 403 403 403"),
+        NON_MEMBER(() -> Tokens.member(OTHER, List.of(ORGANIZATION + 1), List.of(PROJECT + 1)), "403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 403 403 403 403 403 403 403 403");
 
         final Supplier<String> token;
         final String[] statuses;
@@ -120,7 +120,10 @@ class AuthorizationMatrixTest {
             new Endpoint("unlock project key", "DELETE", "/v1/projects/" + PROJECT + "/locks/digest", null),
             new Endpoint("explain user in project", "GET", "/v1/users/" + USER + "/projects/" + PROJECT + "/options/theme/explain", null),
             new Endpoint("change feed, own scope inherited", "GET",
-                    "/v1/changes?scope=user_options:" + USER + ":project:" + PROJECT + "&inherit=true", null));
+                    "/v1/changes?scope=user_options:" + USER + ":project:" + PROJECT + "&inherit=true", null),
+            new Endpoint("read own epoch", "GET", "/v1/users/" + USER + "/epoch", null),
+            new Endpoint("move organization epoch", "PUT", "/v1/organizations/" + ORGANIZATION + "/epoch", "{\"epoch\": 3}"),
+            new Endpoint("impact of a default", "GET", "/v1/definitions/sidebar/impact?default=%22dense%22", null));
 
     static Stream<Arguments> matrix() {
         List<Arguments> cases = new ArrayList<>();

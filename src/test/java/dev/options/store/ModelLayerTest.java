@@ -72,7 +72,7 @@ class ModelLayerTest {
     private static Changes upserts(Map<String, String> values) {
         Map<String, JsonNode> upserts = new LinkedHashMap<>();
         values.forEach((key, text) -> upserts.put(key, OptionJson.parseStored(text)));
-        return new Changes(upserts, Set.of());
+        return new Changes(upserts, Set.of(), 1);
     }
 
     @Test

@@ -34,6 +34,10 @@ public class OptionScope {
     @Column(name = "locks", nullable = false)
     public String locks;
 
+    /** The epoch of defaults fixed at the scope's first write; null until then. */
+    @Column(name = "epoch")
+    public Integer epoch;
+
     @Column(name = "updated_at", nullable = false, insertable = false, updatable = false)
     public OffsetDateTime updatedAt;
 }
