@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.options.cache.NearCache;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
@@ -98,6 +99,10 @@ class Inheritance {
      * document), else made and kept. A unit of work with changes staged on a layer does not use it.
      */
     Uni<OptionService.InheritedDocument> document(Scope scope) {
+        OptionService.InheritedDocument fromNear = keptFromNear(scope);
+        if (fromNear != null) {
+            return Uni.createFrom().item(fromNear);
+        }
         return entries(scope, ReadFlag.NORMAL).map(entries -> {
             String versions = versions(entries);
             OptionService.InheritedDocument kept = documents.getIfPresent(scope.key());
@@ -112,6 +117,62 @@ class Inheritance {
             }
             return made;
         });
+    }
+
+    /**
+     * The document kept for {@code scope} when every layer of its chain is in the near cache at the
+     * versions it was made of, found without entering the unit of work (no entries, no views): what
+     * {@link #document} would answer for a unit of work that has read none of them, which is what the
+     * hot route serves. Null otherwise (the slow path decides, and counts its own hits).
+     */
+    private OptionService.InheritedDocument keptFromNear(Scope scope) {
+        OptionService.InheritedDocument kept = documents.getIfPresent(scope.key());
+        if (kept == null || !RequestCache.unitOfWork().isEmpty()) {
+            return null;
+        }
+        // narrowest first, as the versions are joined
+        List<Scope> layers = new ArrayList<>(4);
+        layers.add(scope);
+        switch (scope.kind()) {
+            case ORGANIZATION, USER -> { }
+            case PROJECT -> layers.add(null);
+            case USER_IN_ORGANIZATION -> {
+                layers.add(Scope.user(scope.ids().get(0)));
+                layers.add(Scope.organization(scope.ids().get(1)));
+            }
+            case USER_IN_PROJECT -> {
+                layers.add(Scope.user(scope.ids().get(0)));
+                layers.add(Scope.project(scope.ids().get(1)));
+                layers.add(null);
+            }
+        }
+        StringBuilder versions = new StringBuilder();
+        Long organization = null;
+        for (int i = 0; i < layers.size(); i++) {
+            Scope layer = layers.get(i);
+            if (layer == null) {
+                // the organization of the project just before it, if it belongs to one
+                if (organization == null) {
+                    break;
+                }
+                layer = Scope.organization(organization);
+                layers.set(i, layer);
+            }
+            NearCache.Entry entry = reads.nearEntry(layer);
+            if (entry == null) {
+                return null;
+            }
+            organization = entry.stored().organization();
+            if (versions.length() > 0) {
+                versions.append('.');
+            }
+            versions.append(entry.stored().version());
+        }
+        if (!kept.versions().equals(versions.toString())) {
+            return null;
+        }
+        layers.stream().filter(layer -> layer != null).forEach(reads::nearHit);
+        return kept;
     }
 
     /** The versions of {@code entries} (widest first), narrowest first, joined by dots. */

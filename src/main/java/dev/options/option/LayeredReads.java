@@ -96,6 +96,22 @@ class LayeredReads {
                 });
     }
 
+    /** What a NORMAL read answered from the near cache does beside answering: counts the hit, refreshes ahead when due. */
+    void nearHit(Scope scope) {
+        metrics.hit(CacheMetrics.Layer.NEAR);
+        if (near.dueForRefresh(scope.key())) {
+            refreshAhead(scope);
+        }
+    }
+
+    /**
+     * The near cache's entry of {@code scope}, as a NORMAL read in a unit of work that has not read
+     * it would find it there, or null (the caches off or untrusted, or a miss); counts nothing.
+     */
+    NearCache.Entry nearEntry(Scope scope) {
+        return caches ? near.get(scope.key()).orElse(null) : null;
+    }
+
     /**
      * A NORMAL read below the request cache: the near cache, else one load per scope shared by
      * every concurrent reader on this instance (Redis, else Postgres), each reader resuming on its
@@ -105,10 +121,7 @@ class LayeredReads {
         ScopeKey key = scope.key();
         Optional<NearCache.Entry> hit = near.get(key);
         if (hit.isPresent()) {
-            metrics.hit(CacheMetrics.Layer.NEAR);
-            if (near.dueForRefresh(key)) {
-                refreshAhead(scope);
-            }
+            nearHit(scope);
             return Uni.createFrom().item(hit.get());
         }
         metrics.miss(CacheMetrics.Layer.NEAR);

@@ -45,6 +45,11 @@ public final class UnitOfWork {
         return entries.computeIfAbsent(scope.key(), key -> new ScopeEntry(scope));
     }
 
+    /** Whether this unit of work has read or staged nothing yet. */
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
     public Optional<ScopeEntry> find(Scope scope) {
         return Optional.ofNullable(entries.get(scope.key()));
     }

@@ -21,7 +21,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Loads of one-identifier scopes an event loop asks for in one turn, sent as one statement per kind
+ * Loads of scopes an event loop asks for in one turn, sent as one statement per kind
  * ({@link ScopeSql#loadMany}): each scope's version with exactly its rows, from one snapshot. A row
  * that cannot be read fails its own scope, a statement that fails its own kind's loads.
  */
@@ -58,16 +58,22 @@ final class BatchedLoads {
         List<Uni<Void>> statements = new ArrayList<>();
         byKind.forEach((kind, positions) -> {
             String[] keys = new String[positions.size()];
-            Long[] ids = new Long[positions.size()];
+            Long[][] ids = new Long[kind.idColumns().size()][positions.size()];
             boolean forRequests = false;
             for (int j = 0; j < keys.length; j++) {
                 Load load = batch.get(positions.get(j));
                 keys[j] = load.scope().key().value();
-                ids[j] = load.scope().ids().get(0);
+                for (int column = 0; column < ids.length; column++) {
+                    ids[column][j] = load.scope().ids().get(column);
+                }
                 forRequests |= !load.background();
             }
             Counter meter = forRequests ? reads : background;
-            statements.add(primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(Tuple.of(keys, ids))
+            Tuple parameters = Tuple.tuple().addArrayOfString(keys);
+            for (Long[] column : ids) {
+                parameters.addArrayOfLong(column);
+            }
+            statements.add(primary.preparedQuery(ScopeSql.of(kind).loadMany()).execute(parameters)
                     .invoke(() -> meter.increment())
                     .map(rows -> toStoredScopes(rows, keys.length))
                     // a kind's statement that failed fails its own loads, not the other kinds'

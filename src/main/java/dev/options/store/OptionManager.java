@@ -142,8 +142,8 @@ public class OptionManager {
     }
 
     /**
-     * The scope as the primary holds it now, as {@link #loadDirect} reads it. Asked on an event loop
-     * for a scope of one identifier, the load waits for the loop to finish the events at hand and
+     * The scope as the primary holds it now, as {@link #loadDirect} reads it. Asked on an event loop,
+     * the load waits for the loop to finish the events at hand and
      * goes out with every other such load they asked for ({@link BatchedLoads}), in one statement per
      * kind (from one snapshot, each scope's version with exactly its rows), as the shared cache
      * batches its reads: the many first reads of a cold start or a burst of new scopes cost Postgres
@@ -151,9 +151,6 @@ public class OptionManager {
      * statement of its own; the meter counts the statements sent.
      */
     public Uni<StoredScope> loadBatched(Scope scope) {
-        if (!scope.kind().singleId()) {
-            return loadDirect(scope);
-        }
         return Uni.createFrom().deferred(() -> {
             boolean background = inBackground();
             if (!background) {

@@ -85,8 +85,24 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                 + " FOR SHARE OF l) held) = jsonb_array_length(cast(cast(?" + lockers + " AS text) AS jsonb))";
         String writeIfAt = save(kind, table, columns, insertValues, guard);
 
+        // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
+        // ?2.. their ids (an array per identifier column); rows by the scope's position in them (from
+        // 1), each scope's rows together
+        List<String> unnested = new ArrayList<>(List.of("cast(?1 AS text[])"));
+        List<String> idNames = new ArrayList<>();
+        List<String> joined = new ArrayList<>();
+        for (int i = 0; i < kind.idColumns().size(); i++) {
+            unnested.add("cast(?" + (i + 2) + " AS bigint[])");
+            idNames.add("id" + i);
+            joined.add("o." + kind.idColumns().get(i) + " = k.id" + i);
+        }
+        kind.nullColumns().forEach(c -> joined.add("o." + c + " IS NULL"));
+        String loadMany = "SELECT k.i, coalesce(s.version, 0), s.organization_id, cast(s.locks AS text), o.key, cast(o.value AS text), s.epoch"
+                + " FROM unnest(" + String.join(", ", unnested) + ") WITH ORDINALITY AS k(scope_key, " + String.join(", ", idNames) + ", i)"
+                + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
+                + " LEFT JOIN " + table + " o ON " + String.join(" AND ", joined)
+                + " ORDER BY k.i";
         String bulk = null;
-        String loadMany = null;
         if (kind.singleId()) {
             String idColumn = kind.idColumns().get(0);
             String nulls = kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
@@ -98,16 +114,9 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                     + " LEFT JOIN LATERAL (SELECT o.value FROM " + table + " o WHERE o." + idColumn + " = k.id"
                     + " AND o.key = ANY(cast(?1 AS text[]))" + nulls
                     + " ORDER BY array_position(cast(?1 AS text[]), o.key) LIMIT 1) o ON true";
-            // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
-            // ?2 their ids; rows by the scope's position in them (from 1), each scope's rows together
-            loadMany = "SELECT k.i, coalesce(s.version, 0), s.organization_id, cast(s.locks AS text), o.key, cast(o.value AS text), s.epoch"
-                    + " FROM unnest(cast(?1 AS text[]), cast(?2 AS bigint[])) WITH ORDINALITY AS k(scope_key, id, i)"
-                    + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
-                    + " LEFT JOIN " + table + " o ON o." + idColumn + " = k.id" + nulls
-                    + " ORDER BY k.i";
         }
         return new ScopeSql(positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk),
-                loadMany == null ? null : positional(loadMany));
+                positional(loadMany));
     }
 
     /** The save's statement; {@code guard} is added to the version bump's condition. */

@@ -56,6 +56,10 @@ class HotReadsTest {
         return meters.find("options.http.hot_reads").counter().count();
     }
 
+    private double cache(String meter, String layer) {
+        return meters.find(meter).tag("layer", layer).counter().count();
+    }
+
     private static String scopeWithOptions() {
         String scope = "/v1/projects/" + Fixtures.newId() + "/options";
         given().contentType("application/merge-patch+json").body("{\"b\": [1, 2], \"a\": {\"x\": true}}").when().patch(scope)
@@ -109,8 +113,17 @@ class HotReadsTest {
             }
             given().queryParam("inherit", "true").header("If-None-Match", hot.header("ETag")).when().get(scope).then().statusCode(304);
         }
-        // a change of any layer is in the next answer, not the document kept before it
+        // a kept document is answered from the near cache's entries of its four layers, without reading
+        // them into a unit of work
         String uip = "/v1/users/" + user + "/projects/" + project + "/options";
+        given().queryParam("inherit", "true").when().get(uip).then().statusCode(200);
+        double nearHits = cache("options.cache.hits", "near");
+        double requestMisses = cache("options.cache.misses", "request");
+        byte[] kept = given().queryParam("inherit", "true").when().get(uip).then().statusCode(200).extract().asByteArray();
+        assertThat(cache("options.cache.hits", "near") - nearHits).as("a near hit per layer").isEqualTo(4);
+        assertThat(cache("options.cache.misses", "request") - requestMisses).as("no unit-of-work reads").isZero();
+        assertThat(kept).isEqualTo(given().queryParam("inherit", "true").queryParam("defaults", "include").when().get(uip).asByteArray());
+        // a change of any layer is in the next answer, not the document kept before it
         given().queryParam("inherit", "true").when().get(uip).then().body("options.'custom.o'", equalTo(1));
         given().contentType(ContentType.JSON).body("2").when().put("/v1/organizations/" + organization + "/options/custom.o").then().statusCode(200);
         given().queryParam("inherit", "true").when().get(uip).then().body("options.'custom.o'", equalTo(2)).body("locked[0]", equalTo("theme"));

@@ -91,7 +91,50 @@ class LoadBatchTest {
     }
 
     @Test
-    void aLoadOffTheEventLoopOrOfTwoIdentifiersIsAnsweredOnItsOwn() {
+    void scopesOfTwoIdentifiersBatchTooEachWithExactlyItsOwnRows() throws Exception {
+        List<Scope> scopes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            long user = Fixtures.newId();
+            long project = Fixtures.newId();
+            long organization = Fixtures.newId();
+            // one user's rows in all three of its kinds, under the same keys, so that a join that mixed them would show
+            String[] narrowing = { "NULL, NULL", project + ", NULL", "NULL, " + organization };
+            String[] keys = { "user_options:" + user + ":user", "user_options:" + user + ":project:" + project,
+                    "user_options:" + user + ":organization:" + organization };
+            for (int n = 0; n < 3; n++) {
+                pool.preparedQuery("INSERT INTO option_scopes (scope_key, version) VALUES ($1, $2)")
+                        .execute(Tuple.of(keys[n], 20 + n)).await().atMost(Duration.ofSeconds(10));
+                for (int k = 0; k <= n; k++) {
+                    pool.preparedQuery("INSERT INTO user_options (user_id, project_id, organization_id, key, value) VALUES ($1, "
+                            + narrowing[n] + ", $2, cast(cast($3 AS text) AS jsonb))")
+                            .execute(Tuple.of(user, "n" + k, Integer.toString(10 * n + k))).await().atMost(Duration.ofSeconds(10));
+                }
+            }
+            scopes.add(Scope.user(user));
+            scopes.add(Scope.userInProject(user, project));
+            scopes.add(Scope.userInOrganization(user, organization));
+        }
+        scopes.add(Scope.userInProject(Fixtures.newId(), Fixtures.newId()));
+        double before = reads();
+        Context loop = vertx.getOrCreateContext();
+        CompletableFuture<List<StoredScope>> loaded = new CompletableFuture<>();
+        loop.runOnContext(ignored -> Uni.join().all(scopes.stream().map(store::loadBatched).toList()).andFailFast()
+                .subscribe().with(loaded::complete, loaded::completeExceptionally));
+        List<StoredScope> found = loaded.get(10, TimeUnit.SECONDS);
+        assertThat(reads() - before).as("statements for 19 loads of three kinds asked for in one event-loop task").isEqualTo(3);
+        for (int i = 0; i < scopes.size(); i++) {
+            StoredScope alone = store.loadDirect(scopes.get(i)).await().atMost(Duration.ofSeconds(10));
+            assertThat(found.get(i)).as("scope %s, loaded in a batch, against a load of its own", scopes.get(i).key()).isEqualTo(alone);
+        }
+        for (int i = 0; i < 18; i++) {
+            assertThat(found.get(i).version()).isEqualTo(20 + i % 3);
+            assertThat(found.get(i).options()).hasSize(1 + i % 3);
+        }
+        assertThat(found.get(18).version()).as("never written").isZero();
+    }
+
+    @Test
+    void aLoadOffTheEventLoopIsAnsweredOnItsOwn() {
         Scope organization = Scope.organization(Fixtures.newId());
         seed(organization, "organization_options", "organization_id", 4, 2);
         assertThat(store.loadBatched(organization).await().atMost(Duration.ofSeconds(10)).version()).isEqualTo(4);
