@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
-import dev.options.cache.NearCache;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
@@ -111,7 +110,14 @@ class Inheritance {
                 return kept;
             }
             List<ScopeView> layers = entries.stream().map(entry -> entry.view(registry)).toList();
-            OptionService.InheritedDocument made = new OptionService.InheritedDocument(versions, inForce(scope.kind(), layers).document());
+            List<Scope> scopes = new ArrayList<>(entries.size());
+            long[] layerVersions = new long[entries.size()];
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                layerVersions[scopes.size()] = entries.get(i).originals().version();
+                scopes.add(entries.get(i).scope());
+            }
+            OptionService.InheritedDocument made = new OptionService.InheritedDocument(versions, inForce(scope.kind(), layers).document(),
+                    scopes, layerVersions);
             if (!staged) {
                 documents.put(scope.key(), made);
             }
@@ -121,57 +127,25 @@ class Inheritance {
 
     /**
      * The document kept for {@code scope} when every layer of its chain is in the near cache at the
-     * versions it was made of, found without entering the unit of work (no entries, no views): what
+     * version it was made of, found without entering the unit of work (no entries, no views): what
      * {@link #document} would answer for a unit of work that has read none of them, which is what the
-     * hot route serves. Null otherwise (the slow path decides, and counts its own hits).
+     * hot route serves. The layers are those it was made of: the project's version being the same,
+     * so is its organization. A layer's version comes from the documents tier for the kinds it holds
+     * (so the chain's organizations, projects and users need no entry of their own), else from the
+     * entries. Null otherwise (the slow path decides, and counts its own hits).
      */
     private OptionService.InheritedDocument keptFromNear(Scope scope) {
         OptionService.InheritedDocument kept = documents.getIfPresent(scope.key());
         if (kept == null || !RequestCache.unitOfWork().isEmpty()) {
             return null;
         }
-        // narrowest first, as the versions are joined
-        List<Scope> layers = new ArrayList<>(4);
-        layers.add(scope);
-        switch (scope.kind()) {
-            case ORGANIZATION, USER -> { }
-            case PROJECT -> layers.add(null);
-            case USER_IN_ORGANIZATION -> {
-                layers.add(Scope.user(scope.ids().get(0)));
-                layers.add(Scope.organization(scope.ids().get(1)));
-            }
-            case USER_IN_PROJECT -> {
-                layers.add(Scope.user(scope.ids().get(0)));
-                layers.add(Scope.project(scope.ids().get(1)));
-                layers.add(null);
-            }
-        }
-        StringBuilder versions = new StringBuilder();
-        Long organization = null;
+        List<Scope> layers = kept.layers();
         for (int i = 0; i < layers.size(); i++) {
-            Scope layer = layers.get(i);
-            if (layer == null) {
-                // the organization of the project just before it, if it belongs to one
-                if (organization == null) {
-                    break;
-                }
-                layer = Scope.organization(organization);
-                layers.set(i, layer);
-            }
-            NearCache.Entry entry = reads.nearEntry(layer);
-            if (entry == null) {
+            if (reads.nearVersion(layers.get(i)) != kept.layerVersions()[i]) {
                 return null;
             }
-            organization = entry.stored().organization();
-            if (versions.length() > 0) {
-                versions.append('.');
-            }
-            versions.append(entry.stored().version());
         }
-        if (!kept.versions().equals(versions.toString())) {
-            return null;
-        }
-        layers.stream().filter(layer -> layer != null).forEach(reads::nearHit);
+        layers.forEach(reads::nearHit);
         return kept;
     }
 

@@ -99,17 +99,26 @@ class LayeredReads {
     /** What a NORMAL read answered from the near cache does beside answering: counts the hit, refreshes ahead when due. */
     void nearHit(Scope scope) {
         metrics.hit(CacheMetrics.Layer.NEAR);
-        if (near.dueForRefresh(scope.key())) {
+        NearCache.Document held = near.document(scope);
+        if (held != null ? held.dueForRefresh() : near.dueForRefresh(scope.key())) {
             refreshAhead(scope);
         }
     }
 
     /**
-     * The near cache's entry of {@code scope}, as a NORMAL read in a unit of work that has not read
-     * it would find it there, or null (the caches off or untrusted, or a miss); counts nothing.
+     * The version of {@code scope} the near cache holds, as a NORMAL read in a unit of work that has
+     * not read it would find it there (its documents tier, else its entries), or -1 (the caches off
+     * or untrusted, or a miss); counts nothing.
      */
-    NearCache.Entry nearEntry(Scope scope) {
-        return caches ? near.get(scope.key()).orElse(null) : null;
+    long nearVersion(Scope scope) {
+        if (!caches) {
+            return -1;
+        }
+        NearCache.Document held = near.document(scope);
+        if (held != null) {
+            return held.version();
+        }
+        return near.get(scope.key()).map(entry -> entry.stored().version()).orElse(-1L);
     }
 
     /**

@@ -274,7 +274,12 @@ public class OptionService {
     }
 
     /** The values in force of a scope, serialized, and their entity tag's content (every layer's version, narrowest first). */
-    public record InheritedDocument(String versions, byte[] bytes) {
+    public record InheritedDocument(String versions, byte[] bytes, List<Scope> layers, long[] layerVersions) {
+
+        /** Made of {@code layers} (narrowest first) at {@code layerVersions}, which {@code versions} joins. */
+        public InheritedDocument {
+            layers = List.copyOf(layers);
+        }
     }
 
     /**

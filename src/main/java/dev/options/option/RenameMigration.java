@@ -106,7 +106,9 @@ public class RenameMigration {
 
     /**
      * One batch: at most {@code most} scopes (of all kinds together) that store an old name, each
-     * moved by a save of its own, one after the other; answers how many were found.
+     * moved by a save of its own, one after the other; answers how many were moved. A scope whose
+     * save fails (Postgres unavailable, a row that cannot be read) is left for a later run and does
+     * not stop the others; a batch that moves none ends the run.
      */
     public Uni<Integer> batch(int most) {
         List<String> oldNames = oldNames();
@@ -118,8 +120,13 @@ public class RenameMigration {
                 .collect().in(ArrayList<Scope>::new, List::addAll)
                 .map(found -> found.subList(0, Math.min(most, found.size())))
                 .chain(scopes -> Multi.createFrom().iterable(scopes)
-                        .onItem().transformToUniAndConcatenate(this::move)
-                        .collect().last().replaceWith(scopes.size()));
+                        .onItem().transformToUniAndConcatenate(scope -> move(scope).replaceWith(1)
+                                .onFailure().recoverWithItem(failure -> {
+                                    Log.warnf("the migration of renamed keys could not move %s, to be tried again: %s",
+                                            scope.key().value(), failure.getMessage());
+                                    return 0;
+                                }))
+                        .collect().with(java.util.stream.Collectors.summingInt(Integer::intValue)));
     }
 
     /** The rows still stored under old names of {@code key}; zero for a key never renamed. */
