@@ -136,17 +136,10 @@ class Inheritance {
      */
     private OptionService.InheritedDocument keptFromNear(Scope scope) {
         OptionService.InheritedDocument kept = documents.getIfPresent(scope.key());
-        if (kept == null || !RequestCache.unitOfWork().isEmpty()) {
+        if (kept == null || !RequestCache.isEmpty()) {
             return null;
         }
-        List<Scope> layers = kept.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            if (reads.nearVersion(layers.get(i)) != kept.layerVersions()[i]) {
-                return null;
-            }
-        }
-        layers.forEach(reads::nearHit);
-        return kept;
+        return reads.nearAt(kept.layers(), kept.layerVersions()) ? kept : null;
     }
 
     /** The versions of {@code entries} (widest first), narrowest first, joined by dots. */

@@ -96,29 +96,47 @@ class LayeredReads {
                 });
     }
 
-    /** What a NORMAL read answered from the near cache does beside answering: counts the hit, refreshes ahead when due. */
+    /** What a NORMAL read answered from the near cache's entries does beside answering: counts the hit, refreshes ahead when due. */
     void nearHit(Scope scope) {
         metrics.hit(CacheMetrics.Layer.NEAR);
-        NearCache.Document held = near.document(scope);
-        if (held != null ? held.dueForRefresh() : near.dueForRefresh(scope.key())) {
+        if (near.dueForRefresh(scope.key())) {
             refreshAhead(scope);
         }
     }
 
     /**
-     * The version of {@code scope} the near cache holds, as a NORMAL read in a unit of work that has
-     * not read it would find it there (its documents tier, else its entries), or -1 (the caches off
-     * or untrusted, or a miss); counts nothing.
+     * Whether the near cache holds each of {@code scopes} at {@code versions}, as NORMAL reads in a
+     * unit of work that has read none of them would find them (its documents tier, else its
+     * entries); if so, each counts as a near hit (refreshed ahead when due), else nothing is counted.
      */
-    long nearVersion(Scope scope) {
+    boolean nearAt(java.util.List<Scope> scopes, long[] versions) {
         if (!caches) {
-            return -1;
+            return false;
         }
-        NearCache.Document held = near.document(scope);
-        if (held != null) {
-            return held.version();
+        boolean[] due = new boolean[scopes.size()];
+        for (int i = 0; i < due.length; i++) {
+            Scope scope = scopes.get(i);
+            NearCache.Document held = near.document(scope);
+            if (held != null) {
+                if (held.version() != versions[i]) {
+                    return false;
+                }
+                due[i] = held.dueForRefresh();
+                continue;
+            }
+            Optional<NearCache.Entry> entry = near.get(scope.key());
+            if (entry.isEmpty() || entry.get().stored().version() != versions[i]) {
+                return false;
+            }
+            due[i] = near.dueForRefresh(scope.key());
         }
-        return near.get(scope.key()).map(entry -> entry.stored().version()).orElse(-1L);
+        for (int i = 0; i < due.length; i++) {
+            metrics.hit(CacheMetrics.Layer.NEAR);
+            if (due[i]) {
+                refreshAhead(scopes.get(i));
+            }
+        }
+        return true;
     }
 
     /**
