@@ -25,8 +25,8 @@ import io.smallrye.mutiny.Uni;
  * kind the key applies to, the scopes written at least once whose value in force comes from the
  * default (no layer of their chain that counts for the key stores it, under its name or an old one)
  * and whose default, at their own epoch, differs from the candidate. One query per kind, none for a
- * kind where no epoch's default differs. A lock above that enforces a default counts like the
- * default of the scope itself.
+ * kind where no epoch's default differs. Locks are not looked at: a scope below a lock counts by
+ * its own chain, so one that stores the key below a lock that enforces a default is not counted.
  */
 @ApplicationScoped
 public class DefaultImpact {
@@ -57,7 +57,7 @@ public class DefaultImpact {
                         }
                     }
                     return epochs.isEmpty() ? Uni.createFrom().item(0L)
-                            : store.takingTheDefault(kind, names, counting, epochs, registry.epoch());
+                            : store.takingTheDefault(kind, names, counting, epochs);
                 })
                 .collect().asList()
                 .map(counts -> {

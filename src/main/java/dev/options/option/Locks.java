@@ -92,7 +92,7 @@ class Locks {
                     StoredScope stored = held.originals();
                     return organization(stored.organization()).map(widest -> {
                         Map<ScopeKey, SortedSet<String>> lockers = new LinkedHashMap<>(widest);
-                        lockers.put(project.key(), stored.locks());
+                        lockers.put(project.key(), registry.canonicalKeys(stored.locks()));
                         return new Above(lockers, project.key(), stored.organization());
                     });
                 });
@@ -106,7 +106,7 @@ class Locks {
         }
         Scope organization = Scope.organization(organizationId);
         return reads.held(organization, ReadFlag.NORMAL)
-                .map(held -> Map.of(organization.key(), held.originals().locks()));
+                .map(held -> Map.of(organization.key(), registry.canonicalKeys(held.originals().locks())));
     }
 
     /**
@@ -124,7 +124,7 @@ class Locks {
                 yield store.enclosing(List.of(project)).chain(found -> {
                     OptionManager.Enclosing state = found.get(project);
                     Map<ScopeKey, SortedSet<String>> lockers = new LinkedHashMap<>();
-                    lockers.put(project, state.locks());
+                    lockers.put(project, registry.canonicalKeys(state.locks()));
                     return shared(state.organization(), lockers, project, state.organization());
                 });
             }
@@ -139,7 +139,7 @@ class Locks {
         ScopeKey organization = Scope.organization(organizationId).key();
         return store.enclosing(List.of(organization)).map(found -> {
             Map<ScopeKey, SortedSet<String>> lockers = new LinkedHashMap<>();
-            lockers.put(organization, found.get(organization).locks());
+            lockers.put(organization, registry.canonicalKeys(found.get(organization).locks()));
             lockers.putAll(narrower);
             return new Above(lockers, pinned, pinnedOrganization);
         });

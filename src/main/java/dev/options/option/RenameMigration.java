@@ -106,7 +106,8 @@ public class RenameMigration {
 
     /**
      * One batch: at most {@code most} scopes (of all kinds together) that store an old name, each
-     * moved by a save of its own, one after the other; answers how many were moved. A scope whose
+     * moved by a save of its own, one after the other; answers how many had something left to move
+     * (another instance may have moved the rest). Scopes whose locks name an old name count too. A scope whose
      * save fails (Postgres unavailable, a row that cannot be read) is left for a later run and does
      * not stop the others; a batch that moves none ends the run.
      */
@@ -116,11 +117,13 @@ public class RenameMigration {
             return Uni.createFrom().item(0);
         }
         return Multi.createFrom().items(ScopeKind.values())
-                .onItem().transformToUniAndConcatenate(kind -> inBackground(() -> store.storing(kind, oldNames, most)))
-                .collect().in(ArrayList<Scope>::new, List::addAll)
-                .map(found -> found.subList(0, Math.min(most, found.size())))
+                // rows, a few a scope at most: enough rows for a batch of scopes, the LIMIT ending the index scan early
+                .onItem().transformToUniAndConcatenate(kind -> inBackground(() -> store.storing(kind, oldNames, 4 * most)))
+                .onCompletion().switchTo(() -> Multi.createFrom().uni(inBackground(() -> store.locking(oldNames, most))))
+                .collect().in(java.util.LinkedHashSet<Scope>::new, java.util.Set::addAll)
+                .map(found -> new ArrayList<>(found).subList(0, Math.min(most, found.size())))
                 .chain(scopes -> Multi.createFrom().iterable(scopes)
-                        .onItem().transformToUniAndConcatenate(scope -> move(scope).replaceWith(1)
+                        .onItem().transformToUniAndConcatenate(scope -> move(scope)
                                 .onFailure().recoverWithItem(failure -> {
                                     Log.warnf("the migration of renamed keys could not move %s, to be tried again: %s",
                                             scope.key().value(), failure.getMessage());
@@ -146,12 +149,21 @@ public class RenameMigration {
                 .replaceWithVoid();
     }
 
-    /** One scope's old names moved, by a save of its own in a unit of work of its own. */
-    private Uni<ScopeView> move(Scope scope) {
+    /**
+     * One scope's old names (of rows and of locks) moved, by a save of its own in a unit of work of
+     * its own, under the scope's lock (judged on what Postgres holds, never on a cached copy);
+     * answers 1 when it wrote a version, 0 when there was nothing left to move.
+     */
+    private Uni<Integer> move(Scope scope) {
         return inBackground(() -> {
             RequestCache.unitOfWork().attribute(null, Channel.MIGRATION);
-            return saves.update(scope, IfMatch.NONE, (current, staging) -> staging.migrateRenamed())
-                    .invoke(() -> moved.increment());
+            AtomicLong before = new AtomicLong();
+            return saves.inTransaction(() -> saves.update(scope, IfMatch.NONE, (current, staging) -> {
+                        before.set(current.version());
+                        staging.migrateRenamed();
+                    }))
+                    .map(view -> view.version() > before.get() ? 1 : 0)
+                    .invoke(count -> moved.increment(count));
         });
     }
 
@@ -161,7 +173,12 @@ public class RenameMigration {
 
     /** {@code work} on a new background context: a unit of work of its own, statements counted as background work. */
     private <T> Uni<T> inBackground(java.util.function.Supplier<Uni<T>> work) {
-        return Uni.createFrom().emitter(emitter -> OptionManager.inBackground(vertx,
-                () -> work.get().subscribe().with(emitter::complete, emitter::fail)));
+        return Uni.createFrom().emitter(emitter -> OptionManager.inBackground(vertx, () -> {
+            try {
+                work.get().subscribe().with(emitter::complete, emitter::fail);
+            } catch (RuntimeException thrown) {
+                emitter.fail(thrown);
+            }
+        }));
     }
 }

@@ -178,7 +178,8 @@ class Saves {
                 entry.restore(staged);
                 return FOR_THE_LOCK;
             }
-            return writeIfAt(entry, staged, changes, above.guard(written));
+            // the statement reads the locks as stored: a lock taken under an old name of a key holds it too
+            return writeIfAt(entry, staged, changes, above.guard(registry.withOldNames(written)));
         });
     }
 

@@ -211,9 +211,9 @@ public final class ScopeEntry implements Staging {
         migrate = false;
     }
 
-    /** The locks with what is staged applied. */
-    private SortedSet<String> stagedLocks() {
-        SortedSet<String> locks = originals().locks();
+    /** The locks with what is staged applied, each old name of a key ({@code renamed-from}) as that key. */
+    private SortedSet<String> stagedLocks(OptionRegistry registry) {
+        SortedSet<String> locks = registry.canonicalKeys(originals().locks());
         if (lockModifications.isEmpty()) {
             return locks;
         }
@@ -253,14 +253,14 @@ public final class ScopeEntry implements Staging {
             effective = withDefaults;
         }
         if (!hasModifications()) {
-            return new ScopeView(scope, stored.version(), effective, normalized, stored.locks(), stored.organization(),
-                    stored.epochOr(registry.epoch()), document);
+            return new ScopeView(scope, stored.version(), effective, normalized, registry.canonicalKeys(stored.locks()),
+                    stored.organization(), stored.epochOr(registry.epoch()), document);
         }
         Map<String, JsonNode> staged = merged(normalized);
         int epoch = stagedEpoch(registry);
         Map<String, JsonNode> withDefaults = new TreeMap<>(registry.defaults(scope.kind(), epoch));
         withDefaults.putAll(staged);
-        return new ScopeView(scope, stored.version(), withDefaults, staged, stagedLocks(), stagedOrganization(), epoch, null);
+        return new ScopeView(scope, stored.version(), withDefaults, staged, stagedLocks(registry), stagedOrganization(), epoch, null);
     }
 
     private Map<String, JsonNode> merged(Map<String, JsonNode> base) {
@@ -332,7 +332,8 @@ public final class ScopeEntry implements Staging {
             }
         }
         SortedSet<String> locksBefore = originals().locks();
-        SortedSet<String> locksAfter = stagedLocks();
+        // the locks as stored are rewritten under their keys' names only by a change of locks or a migration
+        SortedSet<String> locksAfter = lockModifications.isEmpty() && !migrate ? locksBefore : stagedLocks(registry);
         if (locksAfter.size() > maxKeys && locksAfter.size() > locksBefore.size()) {
             throw new ProblemException(ProblemType.TOO_MANY_KEYS,
                     "a scope holds at most " + maxKeys + " locks; this write would make it " + locksAfter.size());

@@ -147,6 +147,26 @@ public class OptionRegistry {
         return result;
     }
 
+    /** Keys (a scope's locks, as stored) as reads know them: each old name as its key; {@code keys} itself when none is one. */
+    public SortedSet<String> canonicalKeys(SortedSet<String> keys) {
+        if (renamed.isEmpty() || keys.stream().noneMatch(renamed::containsKey)) {
+            return keys;
+        }
+        SortedSet<String> result = new TreeSet<>();
+        keys.forEach(key -> result.add(canonical(key)));
+        return Collections.unmodifiableSortedSet(result);
+    }
+
+    /** {@code keys} and every old name of each of them. */
+    public Set<String> withOldNames(Set<String> keys) {
+        if (renamed.isEmpty()) {
+            return keys;
+        }
+        Set<String> result = new TreeSet<>(keys);
+        keys.forEach(key -> result.addAll(oldNames(key)));
+        return result;
+    }
+
     /** The value {@code key} has in stored options (as their rows hold them): its own row's, else its first old name's. */
     public JsonNode storedValue(Map<String, JsonNode> stored, String key) {
         JsonNode own = stored.get(key);

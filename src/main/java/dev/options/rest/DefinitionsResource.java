@@ -76,14 +76,18 @@ public class DefinitionsResource {
                     + " epoch, differs). 422 when the value fails the definition. Needs the right to read every scope.")
     public Uni<Response> impact(@PathParam("key") String key,
             @Parameter(description = "the candidate default, as JSON") @QueryParam("default") String candidate) {
-        Definition definition = registry.named(registry.canonical(OptionKeys.require(key)))
-                .filter(found -> !found.isPrefix())
-                .orElseThrow(() -> new ProblemException(ProblemType.UNKNOWN_DEFINITION, "no key of its own is defined by this name"));
-        if (candidate == null) {
-            throw new ProblemException(ProblemType.INVALID_PARAMETER, "default must give the candidate default as JSON, as default=%22dark%22");
-        }
-        return access.readAll().map(allowed -> candidate(definition, candidate))
-                .chain(value -> impact.of(definition, value).map(counts -> {
+        return access.readAll().map(allowed -> {
+            Definition definition = registry.named(registry.canonical(OptionKeys.require(key)))
+                    .filter(found -> !found.isPrefix())
+                    .orElseThrow(() -> new ProblemException(ProblemType.UNKNOWN_DEFINITION, "no key of its own is defined by this name"));
+            if (candidate == null) {
+                throw new ProblemException(ProblemType.INVALID_PARAMETER, "default must give the candidate default as JSON, as default=%22dark%22");
+            }
+            return Map.entry(definition, candidate(definition, candidate));
+        }).chain(asked -> {
+            Definition definition = asked.getKey();
+            JsonNode value = asked.getValue();
+            return impact.of(definition, value).map(counts -> {
                     ObjectNode document = OptionJson.MAPPER.createObjectNode();
                     document.put("key", definition.key());
                     document.set("default", value);
@@ -95,7 +99,8 @@ public class DefinitionsResource {
                     }
                     document.put("total", total);
                     return Response.ok(OptionJson.write(document), MediaType.APPLICATION_JSON_TYPE).build();
-                }));
+                });
+        });
     }
 
     /** The candidate default: JSON, not null, normalized, satisfying the definition wherever the key applies. */

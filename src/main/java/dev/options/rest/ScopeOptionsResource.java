@@ -357,6 +357,10 @@ public class ScopeOptionsResource {
         for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> member = it.next();
             String key = service.key(member.getKey());
+            if (members.stream().anyMatch(named -> named.getKey().equals(key))) {
+                throw new ProblemException(ProblemType.INVALID_VALUE, "the merge patch names " + key
+                        + " twice (under its name and an old one, or two old ones)");
+            }
             // nested nulls are removals, so only the merged value can be checked in full
             members.add(Map.entry(key,
                     member.getValue().isNull() ? member.getValue() : OptionJson.canonical(member.getValue())));

@@ -368,26 +368,41 @@ public class OptionManager {
     }
 
     /**
-     * Up to {@code limit} scopes of {@code kind} that store a row under one of {@code names}, in one
-     * statement of its own (background work), by the index on the rows' keys.
+     * Some of the scopes of {@code kind} that store a row under one of {@code names} (at most
+     * {@code limit} rows' worth: a scope may have several), in one statement of its own (background
+     * work), by the index on the rows' keys, which the limit stops early.
      */
     public Uni<List<Scope>> storing(ScopeKind kind, List<String> names, int limit) {
         List<String> conditions = new ArrayList<>();
         kind.idColumns().forEach(column -> conditions.add(column + " IS NOT NULL"));
         kind.nullColumns().forEach(column -> conditions.add(column + " IS NULL"));
-        String sql = "SELECT DISTINCT " + String.join(", ", kind.idColumns()) + " FROM " + kind.model().table()
+        String sql = "SELECT " + String.join(", ", kind.idColumns()) + " FROM " + kind.model().table()
                 + " WHERE key = ANY($1) AND " + String.join(" AND ", conditions) + " LIMIT $2";
         return Uncancellable.of(primary.preparedQuery(sql)
                 .execute(Tuple.of(names.toArray(new String[0]), limit))
                 .invoke(() -> background.increment())
                 .map(rows -> {
-                    List<Scope> scopes = new ArrayList<>();
+                    java.util.Set<Scope> scopes = new java.util.LinkedHashSet<>();
                     for (Row row : rows) {
                         scopes.add(switch (kind) {
                             case USER_IN_PROJECT -> Scope.userInProject(row.getLong(0), row.getLong(1));
                             case USER_IN_ORGANIZATION -> Scope.userInOrganization(row.getLong(0), row.getLong(1));
                             default -> Scope.of(kind, row.getLong(0));
                         });
+                    }
+                    return List.copyOf(scopes);
+                }));
+    }
+
+    /** Up to {@code limit} scopes whose locks name one of {@code names}, in one statement of its own (background work). */
+    public Uni<List<Scope>> locking(List<String> names, int limit) {
+        return Uncancellable.of(primary.preparedQuery("SELECT scope_key FROM option_scopes WHERE locks ?| $1 LIMIT $2")
+                .execute(Tuple.of(names.toArray(new String[0]), limit))
+                .invoke(() -> background.increment())
+                .map(rows -> {
+                    List<Scope> scopes = new ArrayList<>();
+                    for (Row row : rows) {
+                        scopes.add(Scope.parse(new ScopeKey(row.getString(0))));
                     }
                     return scopes;
                 }));
@@ -412,12 +427,12 @@ public class OptionManager {
 
     /**
      * How many scopes of {@code kind} written at least once take {@code names}' value (a key and its
-     * old names) from the default, and are at one of {@code epochs} (a scope with no epoch fixed is at
-     * {@code current}): those none of whose layers that count for the key ({@code counting}, by the
+     * old names) from the default, and are at one of {@code epochs} (one written without an epoch
+     * fixed, by a release before epochs, is at 1): those none of whose layers that count for the key ({@code counting}, by the
      * layer's kind) stores it. One statement of its own: a pass over the scopes' rows of that kind,
      * each layer looked up by its primary key, never a scan of stored values.
      */
-    public Uni<Long> takingTheDefault(ScopeKind kind, List<String> names, Set<ScopeKind> counting, List<Integer> epochs, int current) {
+    public Uni<Long> takingTheDefault(ScopeKind kind, List<String> names, Set<ScopeKind> counting, List<Integer> epochs) {
         String id1 = "cast(split_part(s.scope_key, ':', 2) AS bigint)";
         String id2 = "cast(split_part(s.scope_key, ':', 4) AS bigint)";
         String named = " AND o.key = ANY($1)";
@@ -470,10 +485,10 @@ public class OptionManager {
             stores.remove(0);
         }
         StringBuilder sql = new StringBuilder("SELECT count(*) FROM option_scopes s WHERE s.scope_key LIKE '")
-                .append(pattern).append("' AND s.version > 0 AND coalesce(s.epoch, $3) = ANY($2)");
+                .append(pattern).append("' AND s.version > 0 AND coalesce(s.epoch, 1) = ANY($2)");
         stores.forEach(store -> sql.append(" AND NOT EXISTS (").append(store).append(')'));
         return Uncancellable.of(primary.preparedQuery(sql.toString())
-                .execute(Tuple.of(names.toArray(new String[0]), epochs.toArray(new Integer[0]), current))
+                .execute(Tuple.of(names.toArray(new String[0]), epochs.toArray(new Integer[0])))
                 .invoke(() -> count(reads))
                 .map(rows -> firstLong(rows, 0L)));
     }

@@ -108,7 +108,7 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
             String nulls = kind.nullColumns().stream().map(c -> " AND o." + c + " IS NULL").collect(Collectors.joining());
             // ?1 the key and its old names, ?2 the scopes' keys, ?3 their ids: a row per scope, with its
             // epoch and the value of the first of the names it stores (or nulls)
-            bulk = "SELECT k.id, s.epoch, cast(o.value AS text)"
+            bulk = "SELECT k.id, CASE WHEN s.version > 0 THEN coalesce(s.epoch, 1) END, cast(o.value AS text)"
                     + " FROM unnest(cast(?2 AS text[]), cast(?3 AS bigint[])) AS k(scope_key, id)"
                     + " LEFT JOIN option_scopes s ON s.scope_key = k.scope_key"
                     + " LEFT JOIN LATERAL (SELECT o.value FROM " + table + " o WHERE o." + idColumn + " = k.id"
@@ -132,7 +132,9 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                 + " locks = coalesce(" + state + " -> 'locks', locks),"
                 + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), organization_id),"
                 // the first write fixes the scope's epoch of defaults at the registry's current one
-                + " epoch = coalesce(cast(" + state + " ->> 'epoch' AS integer), epoch, cast(" + state + " ->> 'current' AS integer))"
+                // (a scope written by a release before epochs, which fixed none, was written under the first)
+                + " epoch = coalesce(cast(" + state + " ->> 'epoch' AS integer), epoch,"
+                + " CASE WHEN version > 0 THEN 1 ELSE cast(" + state + " ->> 'current' AS integer) END)"
                 + " WHERE scope_key = ?1" + guard + " RETURNING version"
                 + "), upserted AS ("
                 + "INSERT INTO " + table + " (" + columns + ", key, value)"

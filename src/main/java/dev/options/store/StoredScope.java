@@ -33,9 +33,13 @@ public record StoredScope(long version, Map<String, JsonNode> options, SortedSet
         this(version, options, NO_LOCKS, null, null);
     }
 
-    /** The epoch whose defaults apply to this scope: its own, or {@code current} while none is fixed. */
+    /**
+     * The epoch whose defaults apply to this scope: its own; for a scope written without one fixed
+     * (by a release before epochs, during a rolling deploy) the first, 1; for a scope never written,
+     * {@code current}.
+     */
     public int epochOr(int current) {
-        return epoch != null ? epoch : current;
+        return epoch != null ? epoch : version > 0 ? 1 : current;
     }
 
     /** Locks given in any order. */

@@ -176,4 +176,19 @@ class EpochsTest {
         assertThat(Database.version("user_options:" + user + ":user")).isEqualTo(1);
         given().get(base + "/epoch").then().body("epoch", equalTo(2));
     }
+
+    @Test
+    void aScopeWrittenWithoutAnEpochByAnEarlierReleaseIsAtTheFirst() {
+        long user = Fixtures.newId();
+        String key = "user_options:" + user + ":user";
+        // written during a rolling deploy by an instance of a release before epochs: no epoch fixed
+        Database.execute("INSERT INTO option_scopes (scope_key, version) VALUES (?, 1)", key);
+        String base = "/v1/users/" + user;
+        given().get(base + "/options/sidebar").then().body(equalTo("\"classic\""));
+        given().get("/v1/users/options/sidebar?ids=" + user).then().body("values." + user, equalTo("classic"));
+        given().get(base + "/epoch").then().body("epoch", equalTo(1));
+        given().contentType("application/json").body("\"dark\"").put(base + "/options/theme").then().statusCode(200);
+        assertThat(Database.scalar("SELECT epoch FROM option_scopes WHERE scope_key = ?", key)).isEqualTo(1);
+        given().get(base + "/options/sidebar").then().body(equalTo("\"classic\""));
+    }
 }
