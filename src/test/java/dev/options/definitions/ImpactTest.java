@@ -84,6 +84,7 @@ class ImpactTest {
         Map<String, Map<String, Long>> before = new LinkedHashMap<>();
         candidates.forEach(candidate -> before.put(candidate, impact("sidebar", candidate)));
         Map<String, Long> languageBefore = impact("language", "\"de\"");
+        Map<String, Long> dateFormatBefore = impact("date_format", "\"eu\"");
 
         long o1 = Fixtures.newId(), o2 = Fixtures.newId(), o3 = Fixtures.newId();
         long p1 = Fixtures.newId(), p2 = Fixtures.newId(), p3 = Fixtures.newId(), p4 = Fixtures.newId(), p5 = Fixtures.newId(),
@@ -129,6 +130,14 @@ class ImpactTest {
         assertThat(languageAfter.keySet()).as("the kinds the key applies to").containsExactlyElementsOf(languageKinds);
         assertThat(languageAdded).isEqualTo(bruteForce("language", "\"de\"", languageKinds));
         assertThat(languageAdded.values().stream().mapToLong(Long::longValue).sum()).as("the data set exercises the count").isPositive();
+        // a value stored under an old name counts as stored
+        long renamed = Fixtures.newId();
+        plant("user", "user_options:" + renamed + ":user", "/v1/users/" + renamed + "/options", 3, null);
+        Database.execute("INSERT INTO user_options (user_id, key, value) VALUES (?, 'dateformat', '\"us\"')", renamed);
+        Map<String, Long> dateFormatAdded = new LinkedHashMap<>();
+        impact("date_format", "\"eu\"").forEach((kind, count) -> dateFormatAdded.put(kind, count - dateFormatBefore.get(kind)));
+        assertThat(dateFormatAdded).isEqualTo(bruteForce("date_format", "\"eu\"", all));
+        assertThat(dateFormatAdded.get("user")).as("u1, u2 and u3 take the default; the planted one stores it").isEqualTo(3);
     }
 
     @Test
