@@ -81,7 +81,7 @@ class BulkReads {
                         }
                         OptionManager.Stored stored = found.get(id);
                         values.put(id, stored.value() != null ? registry.normalizeStored(key, stored.value())
-                                : fallback(kind, key, stored.epoch()));
+                                : fallback(kind, key, stored.epoch() != null ? stored.epoch() : registry.epoch()));
                     }
                     return values;
                 });
@@ -111,12 +111,11 @@ class BulkReads {
 
     private JsonNode effectiveValue(ScopeKind kind, String key, StoredScope stored) {
         JsonNode value = registry.storedValue(stored.options(), key);
-        return value != null ? registry.normalizeStored(key, value)
-                : registry.defaultValue(kind, key, stored.epochOr(registry.epoch())).orElse(null);
+        return value != null ? registry.normalizeStored(key, value) : fallback(kind, key, stored.epochOr(registry.epoch()));
     }
 
-    /** The default of {@code key} in a scope of {@code kind} at its epoch ({@code epoch}, null for a scope never written). */
-    private JsonNode fallback(ScopeKind kind, String key, Integer epoch) {
-        return registry.defaultValue(kind, key, epoch != null ? epoch : registry.epoch()).orElse(null);
+    /** The default of {@code key} in a scope of {@code kind} at {@code epoch}, or null. */
+    private JsonNode fallback(ScopeKind kind, String key, int epoch) {
+        return registry.defaultValue(kind, key, epoch).orElse(null);
     }
 }

@@ -1,6 +1,7 @@
 package dev.options.option;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,20 +97,12 @@ class LayeredReads {
                 });
     }
 
-    /** What a NORMAL read answered from the near cache's entries does beside answering: counts the hit, refreshes ahead when due. */
-    void nearHit(Scope scope) {
-        metrics.hit(CacheMetrics.Layer.NEAR);
-        if (near.dueForRefresh(scope.key())) {
-            refreshAhead(scope);
-        }
-    }
-
     /**
      * Whether the near cache holds each of {@code scopes} at {@code versions}, as NORMAL reads in a
      * unit of work that has read none of them would find them (its documents tier, else its
      * entries); if so, each counts as a near hit (refreshed ahead when due), else nothing is counted.
      */
-    boolean nearAt(java.util.List<Scope> scopes, long[] versions) {
+    boolean nearAt(List<Scope> scopes, long[] versions) {
         if (!caches) {
             return false;
         }
@@ -148,7 +141,10 @@ class LayeredReads {
         ScopeKey key = scope.key();
         Optional<NearCache.Entry> hit = near.get(key);
         if (hit.isPresent()) {
-            nearHit(scope);
+            metrics.hit(CacheMetrics.Layer.NEAR);
+            if (near.dueForRefresh(key)) {
+                refreshAhead(scope);
+            }
             return Uni.createFrom().item(hit.get());
         }
         metrics.miss(CacheMetrics.Layer.NEAR);

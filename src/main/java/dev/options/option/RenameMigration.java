@@ -1,11 +1,15 @@
 package dev.options.option;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -120,7 +124,7 @@ public class RenameMigration {
                 // rows, a few a scope at most: enough rows for a batch of scopes, the LIMIT ending the index scan early
                 .onItem().transformToUniAndConcatenate(kind -> inBackground(() -> store.storing(kind, oldNames, 4 * most)))
                 .onCompletion().switchTo(() -> Multi.createFrom().uni(inBackground(() -> store.locking(oldNames, most))))
-                .collect().in(java.util.LinkedHashSet<Scope>::new, java.util.Set::addAll)
+                .collect().in(LinkedHashSet<Scope>::new, Set::addAll)
                 .map(found -> new ArrayList<>(found).subList(0, Math.min(most, found.size())))
                 .chain(scopes -> Multi.createFrom().iterable(scopes)
                         .onItem().transformToUniAndConcatenate(scope -> move(scope)
@@ -129,7 +133,7 @@ public class RenameMigration {
                                             scope.key().value(), failure.getMessage());
                                     return 0;
                                 }))
-                        .collect().with(java.util.stream.Collectors.summingInt(Integer::intValue)));
+                        .collect().with(Collectors.summingInt(Integer::intValue)));
     }
 
     /** The rows still stored under old names of {@code key}; zero for a key never renamed. */
@@ -138,14 +142,19 @@ public class RenameMigration {
         if (names.isEmpty()) {
             return Uni.createFrom().item(0L);
         }
-        return store.rowsNamed(names).map(counts -> counts.values().stream().mapToLong(Long::longValue).sum());
+        return store.rowsNamed(names).map(counts -> rows(names, counts));
+    }
+
+    /** The rows of {@code names} among {@code counts} (rows by name). */
+    private static long rows(List<String> names, Map<String, Long> counts) {
+        return names.stream().mapToLong(name -> counts.getOrDefault(name, 0L)).sum();
     }
 
     /** Counts what remains of every rename, for the gauges. */
     private Uni<Void> remaining() {
         List<String> oldNames = oldNames();
         return inBackground(() -> store.rowsNamed(oldNames)).invoke(counts -> registry.renamedDefinitions().forEach(definition ->
-                remaining.get(definition.key()).set(definition.renamedFrom().stream().mapToLong(name -> counts.getOrDefault(name, 0L)).sum())))
+                remaining.get(definition.key()).set(rows(definition.renamedFrom(), counts))))
                 .replaceWithVoid();
     }
 
@@ -172,7 +181,7 @@ public class RenameMigration {
     }
 
     /** {@code work} on a new background context: a unit of work of its own, statements counted as background work. */
-    private <T> Uni<T> inBackground(java.util.function.Supplier<Uni<T>> work) {
+    private <T> Uni<T> inBackground(Supplier<Uni<T>> work) {
         return Uni.createFrom().emitter(emitter -> OptionManager.inBackground(vertx, () -> {
             try {
                 work.get().subscribe().with(emitter::complete, emitter::fail);

@@ -14,17 +14,17 @@ public final class RequestCache {
     private RequestCache() {
     }
 
+    /** Whether the current context has no unit of work yet, or one that has read or staged nothing; creates none. */
+    public static boolean isEmpty() {
+        return ContextLocals.<UnitOfWork>get(KEY).map(UnitOfWork::isEmpty).orElse(true);
+    }
+
     /**
      * The current unit of work, created on first use.
      *
      * @throws UnsupportedOperationException off a duplicated context (a root context or no Vert.x
      *     thread): there is no request to attach to
      */
-    /** Whether the current context has no unit of work yet, or one that has read or staged nothing; creates none. */
-    public static boolean isEmpty() {
-        return ContextLocals.<UnitOfWork>get(KEY).map(UnitOfWork::isEmpty).orElse(true);
-    }
-
     public static UnitOfWork unitOfWork() {
         return ContextLocals.<UnitOfWork>get(KEY).orElseGet(() -> {
             UnitOfWork created = new UnitOfWork();

@@ -117,11 +117,6 @@ public class OptionRegistry {
         return !renamed.isEmpty();
     }
 
-    /** Whether {@code key} is an old name of another key. */
-    public boolean isOldName(String key) {
-        return renamed.containsKey(key);
-    }
-
     /** The definitions of keys that have old names. */
     public List<Definition> renamedDefinitions() {
         return exact.values().stream().filter(definition -> !definition.renamedFrom().isEmpty()).toList();

@@ -1,8 +1,6 @@
 package dev.options.rest;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import jakarta.ws.rs.GET;
@@ -26,12 +24,12 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.Definition;
 import dev.options.option.DefaultImpact;
+import dev.options.option.OptionService;
 import dev.options.option.RenameMigration;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.ScopeKind;
 import dev.options.security.Access;
 import dev.options.value.OptionJson;
-import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /** The registry as JSON, so that a client can build a settings page from it. */
@@ -44,14 +42,16 @@ public class DefinitionsResource {
     private final RenameMigration migration;
     private final DefaultImpact impact;
     private final Access access;
+    private final OptionService service;
 
     public DefinitionsResource(OptionRegistry registry, OptionsConfig config, RenameMigration migration, DefaultImpact impact,
-            Access access) {
+            Access access, OptionService service) {
         this.registry = registry;
         this.config = config;
         this.migration = migration;
         this.impact = impact;
         this.access = access;
+        this.service = service;
     }
 
     @GET
@@ -77,7 +77,7 @@ public class DefinitionsResource {
     public Uni<Response> impact(@PathParam("key") String key,
             @Parameter(description = "the candidate default, as JSON") @QueryParam("default") String candidate) {
         return access.readAll().map(allowed -> {
-            Definition definition = registry.named(registry.canonical(OptionKeys.require(key)))
+            Definition definition = registry.named(service.key(key))
                     .filter(found -> !found.isPrefix())
                     .orElseThrow(() -> new ProblemException(ProblemType.UNKNOWN_DEFINITION, "no key of its own is defined by this name"));
             if (candidate == null) {
@@ -103,27 +103,16 @@ public class DefinitionsResource {
         });
     }
 
-    /** The candidate default: JSON, not null, normalized, satisfying the definition wherever the key applies. */
+    /**
+     * The candidate default, checked as a value to store is, wherever the key applies: JSON, not null,
+     * within the size limit, normalized, satisfying the definition (422 naming the key otherwise).
+     */
     private JsonNode candidate(Definition definition, String text) {
         JsonNode value = OptionJson.parseBody(text.getBytes(StandardCharsets.UTF_8));
-        if (value.isNull()) {
-            throw new ProblemException(ProblemType.NULL_VALUE, "a default may be any JSON value except null");
-        }
-        JsonNode normalized = value;
-        List<Map<String, String>> errors = new ArrayList<>();
         for (ScopeKind kind : definition.scopes()) {
-            OptionRegistry.Checked checked = registry.check(kind, definition.key(), OptionJson.canonical(value));
-            if (!checked.valid()) {
-                errors.add(Map.of("key", definition.key(), "reason", String.join("; ", checked.reasons())));
-                break;
-            }
-            normalized = checked.value();
+            value = service.validated(kind, definition.key(), value);
         }
-        if (!errors.isEmpty()) {
-            throw new ProblemException(ProblemType.INVALID_OPTION, "the default fails the definition of " + definition.key(),
-                    Map.of("errors", errors));
-        }
-        return normalized;
+        return value;
     }
 
     @GET

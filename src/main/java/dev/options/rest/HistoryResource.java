@@ -31,7 +31,6 @@ import dev.options.scope.Scope;
 import dev.options.security.Access;
 import dev.options.store.OptionManager;
 import dev.options.value.OptionJson;
-import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /**

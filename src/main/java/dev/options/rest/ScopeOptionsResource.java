@@ -37,7 +37,6 @@ import dev.options.problem.ProblemType;
 import dev.options.scope.Scope;
 import dev.options.security.Access;
 import dev.options.value.OptionJson;
-import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /**

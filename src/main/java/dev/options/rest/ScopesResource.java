@@ -20,7 +20,6 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.ScopeKind;
 import dev.options.security.Access;
-import dev.options.value.OptionKeys;
 import io.smallrye.mutiny.Uni;
 
 /** The bulk reads: one key across many scopes of one kind. */

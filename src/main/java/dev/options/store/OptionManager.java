@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -382,7 +383,7 @@ public class OptionManager {
                 .execute(Tuple.of(names.toArray(new String[0]), limit))
                 .invoke(() -> background.increment())
                 .map(rows -> {
-                    java.util.Set<Scope> scopes = new java.util.LinkedHashSet<>();
+                    Set<Scope> scopes = new LinkedHashSet<>();
                     for (Row row : rows) {
                         scopes.add(switch (kind) {
                             case USER_IN_PROJECT -> Scope.userInProject(row.getLong(0), row.getLong(1));
