@@ -311,6 +311,10 @@ record "pgbench one-statement save (without history)" "$(pg_rps write-conditiona
 record "pgbench write transaction" "$(pg_rps write-history.sql)" - - - 0 -
 record "pgbench one-statement save" "$(pg_rps write-conditional-history.sql)" - - - 0 -
 record "pgbench cache-miss read" "$(pg_rps read.sql)" - - - 0 -
+# the batched save's shape: 16 scopes a statement, as many statements at once as the service sends
+# batches (options.saves.batch-in-flight); tps x 16 writes a second
+BATCHED_TPS=$(pgbench -h 127.0.0.1 -U postgres -n -D scopes="$SCOPES" -c 4 -j "$THREADS" -T "$DURATION" -f "$BENCH_DIR/pgbench/write-batched-history.sql" "$DB" 2>&1 | awk '/^tps/ {print $3}')
+record "pgbench batched save (16 scopes a statement, writes/s)" "$(awk -v t="$BATCHED_TPS" 'BEGIN { printf "%.0f", t * 16 }')" - - - 0 -
 # pgbench's outbox rows were never published (no service wrote them): later users of the database
 # (the drills) must not find them
 psql_bench -d "$DB" -c "TRUNCATE option_outbox"
@@ -338,6 +342,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
   echo "A default's impact over the $KNOWN_SCOPES scopes written in the bench database (one query per scope kind, five answers): $IMPACT_MS."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
+  echo "Single-key write vs pgbench's batched save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench batched save (16 scopes a statement, writes/s)')"); 10-key PATCH vs single-key write: $(ratio "$(rps_of '10-key PATCH, random scopes')" "$(rps_of 'single-key write, random scopes')")."
   echo "Whole run: $(( $(date +%s) - BEGAN )) s."
   echo
   echo "![p50 latency by options per scope](keys.png) ![hot-read throughput by scopes](scopes.png)"

@@ -219,5 +219,21 @@ public interface OptionsConfig {
          */
         @WithDefault("true")
         boolean oneAtATime();
+
+        /**
+         * One-statement saves of several scopes made while earlier ones are still in flight go to
+         * Postgres together, as one statement per scope kind (one commit), every save's outcome its own; and saves queued behind one another on a scope without If-Match are made together.
+         * Off, every save is its own statement and commit.
+         */
+        @WithDefault("true")
+        boolean batch();
+
+        /** Most batches of saves being sent at once; saves that arrive meanwhile wait for the next. */
+        @WithDefault("4")
+        int batchInFlight();
+
+        /** Most saves in one batch. */
+        @WithDefault("64")
+        int batchSize();
     }
 }

@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.config.OptionsConfig;
 import dev.options.scope.OptionModel;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
@@ -84,10 +85,13 @@ public class OptionManager {
     private final Pool primary;
     private final OptionScopes scopes;
     private final BatchedLoads batched;
+    /** The one-statement saves' batches ({@code options.saves.batch}), or null when each is sent alone. */
+    private final GroupedSaves grouped;
     private final Map<OptionModel, ScopedOptionRepository<?, ?>> models = new EnumMap<>(OptionModel.class);
 
     public OptionManager(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica,
-            OptionScopes scopes, OrganizationOptions organizations, ProjectOptions projects, UserOptions users) {
+            OptionScopes scopes, OrganizationOptions organizations, ProjectOptions projects, UserOptions users,
+            OptionsConfig config) {
         this.primary = primary;
         this.scopes = scopes;
         models.put(OptionModel.ORGANIZATION_OPTIONS, organizations);
@@ -100,6 +104,8 @@ public class OptionManager {
         this.replicaReads = statements(meters, "read", "request", "replica");
         this.replicas = replica.listActive();
         this.batched = new BatchedLoads(primary, reads, background);
+        OptionsConfig.Saves saves = config.saves();
+        this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchSize(), meters) : null;
     }
 
     private static Counter statements(MeterRegistry meters, String kind, String caller, String pool) {
@@ -289,14 +295,24 @@ public class OptionManager {
      * scope exactly as {@link #lock} does, and it holds the guard's scopes shared, as {@link #enclosing} does.
      */
     public Uni<Long> writeIfAt(Scope scope, long version, Changes changes, Attribution by, Guard guard) {
+        GroupedSaves.Save save = conditional(scope, version, changes, by, guard);
+        if (grouped != null) {
+            // a batch is sent whoever waits for it, so the save runs to its end like the statement below
+            return grouped.save(save).invoke(() -> count(writes));
+        }
+        return Uncancellable.of(primary.preparedQuery(save.sql())
+                .execute(Tuple.from(save.parameters()))
+                .invoke(() -> count(writes))
+                .map(rows -> firstLong(rows, null)));
+    }
+
+    /** {@link #writeIfAt}'s statement and parameters. */
+    static GroupedSaves.Save conditional(Scope scope, long version, Changes changes, Attribution by, Guard guard) {
         List<Object> parameters = saveParameters(scope, version, changes, by);
         parameters.add(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()));
         parameters.add(OptionJson.text(guard.written()));
         parameters.add(guard.pin());
-        return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeIfAt())
-                .execute(Tuple.from(parameters))
-                .invoke(() -> count(writes))
-                .map(rows -> firstLong(rows, null)));
+        return new GroupedSaves.Save(scope.kind(), scope.key().value(), parameters, ScopeSql.of(scope.kind()).writeIfAt());
     }
 
     /** The scope's version now (0 when never written), in one statement of its own. */

@@ -17,7 +17,7 @@ import dev.options.scope.ScopeKind;
  * assembled. Parameter {@code ?1} is always the scope key and {@code ?2..} the scope's identifiers
  * in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String write, String writeIfAt, String bulk, String loadMany) {
+record ScopeSql(String load, String write, String writeIfAt, String writeManyIfAt, String bulk, String loadMany) {
 
     /** A statement in the reactive client's own placeholders ({@code $1}) instead of {@code ?1}. */
     static String positional(String sql) {
@@ -115,8 +115,8 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                     + " AND o.key = ANY(cast(?1 AS text[]))" + nulls
                     + " ORDER BY array_position(cast(?1 AS text[]), o.key) LIMIT 1) o ON true";
         }
-        return new ScopeSql(positional(load), write, positional(writeIfAt), bulk == null ? null : positional(bulk),
-                positional(loadMany));
+        return new ScopeSql(positional(load), write, positional(writeIfAt), positional(writeMany(kind, table, columns)),
+                bulk == null ? null : positional(bulk), positional(loadMany));
     }
 
     /** The save's statement; {@code guard} is added to the version bump's condition. */
@@ -154,6 +154,77 @@ record ScopeSql(String load, String write, String writeIfAt, String bulk, String
                 // waited for the scope's lock is not already due for the relay when it commits
                 + ") INSERT INTO option_outbox (scope_key, version, keys, created_at)"
                 + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb), clock_timestamp() FROM bumped RETURNING id";
+    }
+
+    /**
+     * {@link #writeIfAt} for many scopes of the kind in one statement: each of its parameters an
+     * array of that parameter's values, one element per save (so ?1 the scopes' keys, ?2.. their ids
+     * per identifier column, then the arrays of upserts, deletes, versions, and so on, in the
+     * single statement's order). Each save is made or not by its own conditions, as its own
+     * statement would be; rows back name the saves made (by their position in the arrays, from 1) and
+     * their outbox rows. The scopes' row locks are taken in the order of the arrays.
+     */
+    private static String writeMany(ScopeKind kind, String table, String columns) {
+        List<String> ids = new ArrayList<>();
+        List<String> unnested = new ArrayList<>(List.of("cast(?1 AS text[])"));
+        for (int i = 0; i < kind.idColumns().size(); i++) {
+            ids.add("id" + i);
+            unnested.add("cast(?" + (i + 2) + " AS bigint[])");
+        }
+        List<String> names = List.of("upserts", "deletes", "version", "keys", "state", "history", "actor", "channel",
+                "lockers", "written", "pin");
+        int first = firstFreeParameter(kind);
+        for (int j = 0; j < names.size(); j++) {
+            unnested.add("cast(?" + (first + j) + " AS " + (names.get(j).equals("version") ? "bigint[]" : "text[]") + ")");
+        }
+        List<String> all = new ArrayList<>(List.of("scope_key"));
+        all.addAll(ids);
+        all.addAll(names);
+        List<String> insertValues = new ArrayList<>();
+        for (String column : kind.model().scopeColumns()) {
+            int index = kind.idColumns().indexOf(column);
+            insertValues.add(index >= 0 ? "m.id" + index : "cast(NULL AS bigint)");
+        }
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; i < kind.idColumns().size(); i++) {
+            mine.add("o." + kind.idColumns().get(i) + " = m.id" + i);
+        }
+        kind.nullColumns().forEach(c -> mine.add("o." + c + " IS NULL"));
+        String state = "cast(m.state AS jsonb)";
+        String pin = "cast(m.pin AS jsonb)";
+        return "WITH m AS (SELECT * FROM unnest(" + String.join(", ", unnested) + ") WITH ORDINALITY"
+                + " AS m(" + String.join(", ", all) + ", i)"
+                + "), bumped AS ("
+                + "UPDATE option_scopes s SET version = m.version, updated_at = now(),"
+                + " locks = coalesce(" + state + " -> 'locks', s.locks),"
+                + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), s.organization_id),"
+                + " epoch = coalesce(cast(" + state + " ->> 'epoch' AS integer), s.epoch,"
+                + " CASE WHEN s.version > 0 THEN 1 ELSE cast(" + state + " ->> 'current' AS integer) END)"
+                + " FROM m WHERE s.scope_key = m.scope_key AND s.version = m.version - 1"
+                + " AND (SELECT count(*) FROM (SELECT 1 FROM option_scopes l"
+                + " WHERE l.scope_key IN (SELECT jsonb_array_elements_text(cast(m.lockers AS jsonb)))"
+                + " AND NOT (l.locks ?| ARRAY(SELECT jsonb_array_elements_text(cast(m.written AS jsonb))))"
+                + " AND (l.scope_key IS DISTINCT FROM " + pin + " ->> 'scope'"
+                + " OR l.organization_id IS NOT DISTINCT FROM cast(" + pin + " ->> 'organization' AS bigint))"
+                + " FOR SHARE OF l) held) = jsonb_array_length(cast(m.lockers AS jsonb))"
+                + " RETURNING m.i, s.scope_key, s.version"
+                + "), made AS (SELECT m.*, bumped.version AS made FROM bumped JOIN m ON m.i = bumped.i"
+                + "), upserted AS ("
+                + "INSERT INTO " + table + " (" + columns + ", key, value)"
+                + " SELECT " + String.join(", ", insertValues) + ", e.key, e.value"
+                + " FROM made m, jsonb_each(cast(m.upserts AS jsonb)) AS e"
+                + " ON CONFLICT (" + columns + ", key) DO UPDATE SET value = excluded.value, updated_at = now()"
+                + "), deleted AS ("
+                + "DELETE FROM " + table + " o USING made m WHERE " + String.join(" AND ", mine)
+                + " AND o.key IN (SELECT jsonb_array_elements_text(cast(m.deletes AS jsonb)))"
+                + "), recorded AS ("
+                + "INSERT INTO option_history (scope_key, version, at, actor, channel, changes)"
+                + " SELECT m.scope_key, m.made, clock_timestamp(), nullif(m.actor, ''), m.channel, cast(m.history AS jsonb) FROM made m"
+                + "), outboxed AS ("
+                + "INSERT INTO option_outbox (scope_key, version, keys, created_at)"
+                + " SELECT m.scope_key, m.made, cast(m.keys AS jsonb), clock_timestamp() FROM made m RETURNING id, scope_key"
+                // a scope is bumped at most once by one statement, so its key names its save
+                + ") SELECT b.i, o.id FROM bumped b JOIN outboxed o ON o.scope_key = b.scope_key";
     }
 
     /** The condition that selects exactly this kind's rows of one scope. */

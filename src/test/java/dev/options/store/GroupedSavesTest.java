@@ -1,0 +1,270 @@
+package dev.options.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.options.Fixtures;
+import dev.options.scope.Scope;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Saves sent together are each their own: members whose conditions fail are not made and fail no
+ * other; a member whose statement Postgres refuses fails alone (the batch's statement is rolled back
+ * and its members sent again one by one); a statement cut off in the middle leaves every member made
+ * once or not at all, with its outbox row and history entry. Batches are made to form by holding one scope's
+ * row lock, so that the save in flight waits and the saves behind it gather.
+ */
+@QuarkusTest
+class GroupedSavesTest {
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    Vertx vertx;
+
+    /** How the statements of a batch and of a save alone begin. */
+    private static final String MANY = "WITH m AS";
+    private static final String ALONE = "WITH bumped AS";
+
+    private static final OptionManager.Attribution BY = new OptionManager.Attribution("grouped-test", "api");
+
+    @Test
+    void aMemberWhoseScopeMovedOnIsNotMadeAndTheOthersAre() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        GroupedSaves grouped = new GroupedSaves(pool, 1, 64, meters);
+        List<Scope> scopes = scopesAtVersionOne(9);
+        Scope blocker = scopes.get(0);
+        Scope movedOn = scopes.get(8);
+        List<CompletableFuture<Long>> answers = new ArrayList<>();
+        try (Held held = hold(blocker)) {
+            answers.add(send(grouped, blocker, 2));
+            awaitWaiting(blocker, ALONE);
+            for (Scope scope : scopes.subList(1, 8)) {
+                answers.add(send(grouped, scope, 2));
+            }
+            // judged against version 4: the scope is at 1, so its save is not made
+            answers.add(send(grouped, movedOn, 5));
+        }
+        for (int i = 0; i < 8; i++) {
+            assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).as("save %d", i).isNotNull();
+            assertMadeOnce(scopes.get(i), 2);
+        }
+        assertThat(answers.get(8).get(30, TimeUnit.SECONDS)).isNull();
+        assertNotMade(movedOn);
+        assertThat(meters.summary("options.saves.batch.size").max()).isEqualTo(8);
+        assertThat(meters.counter("options.saves.batch.resent").count()).isZero();
+    }
+
+    @Test
+    void aMemberWhoseStatementFailsFailsAloneAndTheOthersAreMade() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        GroupedSaves grouped = new GroupedSaves(pool, 1, 64, meters);
+        List<Scope> scopes = scopesAtVersionOne(6);
+        Scope broken = scopes.get(3);
+        List<CompletableFuture<Long>> answers = new ArrayList<>();
+        try (Held held = hold(scopes.get(0))) {
+            answers.add(send(grouped, scopes.get(0), 2));
+            awaitWaiting(scopes.get(0), ALONE);
+            for (Scope scope : scopes.subList(1, 6)) {
+                GroupedSaves.Save save = save(scope, 2);
+                if (scope == broken) {
+                    // upserts that are not JSON: Postgres refuses the statement
+                    List<Object> parameters = new ArrayList<>(save.parameters());
+                    parameters.set(2, "{not json");
+                    save = new GroupedSaves.Save(save.kind(), save.scopeKey(), parameters, save.sql());
+                }
+                answers.add(grouped.save(save).subscribeAsCompletionStage());
+            }
+        }
+        for (int i = 0; i < 6; i++) {
+            if (scopes.get(i) == broken) {
+                CompletableFuture<Long> failed = answers.get(i);
+                assertThat(failed).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class)
+                        .withMessageContaining("json");
+                assertNotMade(broken);
+            } else {
+                assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).as("save %d", i).isNotNull();
+                assertMadeOnce(scopes.get(i), 2);
+            }
+        }
+        assertThat(meters.counter("options.saves.batch.resent").count()).isEqualTo(1);
+    }
+
+    @Test
+    void aStatementCutOffInTheMiddleLeavesEveryMemberMadeOnceWithItsOutboxAndHistory() throws Exception {
+        // a pool of its own: the connection cut off is not the service's, whose later requests would meet it
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.reactive.url", String.class);
+        PgConnectOptions options = PgConnectOptions.fromUri(url)
+                .setUser(ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class));
+        Pool own = Pool.pool(vertx, options, new PoolOptions().setMaxSize(4));
+        try {
+            cutOff(own);
+        } finally {
+            own.close().await().atMost(Duration.ofSeconds(10));
+        }
+    }
+
+    private void cutOff(Pool own) throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        GroupedSaves grouped = new GroupedSaves(own, 1, 64, meters);
+        List<Scope> scopes = scopesAtVersionOne(7);
+        Scope last = scopes.get(6);
+        List<CompletableFuture<Long>> answers = new ArrayList<>();
+        try (Held first = hold(scopes.get(0))) {
+            answers.add(send(grouped, scopes.get(0), 2));
+            awaitWaiting(scopes.get(0), ALONE);
+            try (Held held = hold(last)) {
+                for (Scope scope : scopes.subList(1, 7)) {
+                    answers.add(send(grouped, scope, 2));
+                }
+                first.close();
+                // the batch's statement has made its first members and waits for the last one's row lock: cut it off
+                awaitWaiting(last, MANY);
+                Row cut = pool.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE query LIKE '" + MANY + "%' AND wait_event_type = 'Lock'").execute()
+                        .await().atMost(Duration.ofSeconds(10)).iterator().next();
+                assertThat(cut.getLong(0)).isEqualTo(1);
+            }
+        }
+        assertThat(answers.get(0).get(30, TimeUnit.SECONDS)).isNotNull();
+        assertMadeOnce(scopes.get(0), 2);
+        // cut off with its connection, the statement committed nothing: its members fail, none made (a
+        // save whose connection is lost may have committed, so none is sent again); had Postgres answered
+        // with an error first, they would have been sent again alone, each then made once
+        for (int i = 1; i < 7; i++) {
+            CompletableFuture<Long> answer = answers.get(i);
+            try {
+                assertThat(answer.get(30, TimeUnit.SECONDS)).as("save %d", i).isNotNull();
+                assertMadeOnce(scopes.get(i), 2);
+            } catch (ExecutionException failed) {
+                assertNotMade(scopes.get(i));
+            }
+        }
+    }
+
+    private List<Scope> scopesAtVersionOne(int count) {
+        List<Scope> scopes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Scope scope = Scope.project(Fixtures.newId());
+            pool.preparedQuery("INSERT INTO option_scopes (scope_key, version, epoch) VALUES ($1, 1, 1)")
+                    .execute(Tuple.of(scope.key().value())).await().atMost(Duration.ofSeconds(10));
+            scopes.add(scope);
+        }
+        return scopes;
+    }
+
+    private static GroupedSaves.Save save(Scope scope, long version) {
+        Changes changes = new Changes(Map.of("k", TextNode.valueOf("v" + version)), Set.of(), 1);
+        return OptionManager.conditional(scope, version, changes, BY, OptionManager.Guard.NONE);
+    }
+
+    private static CompletableFuture<Long> send(GroupedSaves grouped, Scope scope, long version) {
+        return grouped.save(save(scope, version)).subscribeAsCompletionStage();
+    }
+
+    private void assertMadeOnce(Scope scope, long version) {
+        Row row = row("SELECT s.version,"
+                + " (SELECT count(*) FROM option_history h WHERE h.scope_key = s.scope_key AND h.actor = 'grouped-test'),"
+                + " (SELECT count(*) FROM option_outbox o WHERE o.scope_key = s.scope_key),"
+                + " (SELECT p.value #>> '{}' FROM project_options p WHERE p.project_id = $2 AND p.key = 'k')"
+                + " FROM option_scopes s WHERE s.scope_key = $1",
+                Tuple.of(scope.key().value(), scope.ids().get(0)));
+        assertThat(row.getLong(0)).as("version of %s", scope).isEqualTo(version);
+        assertThat(row.getLong(1)).as("history entries of %s", scope).isEqualTo(1);
+        // the relay publishes and the sweep deletes outbox rows: at most the one
+        assertThat(row.getLong(2)).as("outbox rows of %s", scope).isLessThanOrEqualTo(1);
+        assertThat(row.getString(3)).isEqualTo("v" + version);
+    }
+
+    private void assertNotMade(Scope scope) {
+        Row row = row("SELECT s.version,"
+                + " (SELECT count(*) FROM option_history h WHERE h.scope_key = s.scope_key),"
+                + " (SELECT count(*) FROM project_options p WHERE p.project_id = $2)"
+                + " FROM option_scopes s WHERE s.scope_key = $1",
+                Tuple.of(scope.key().value(), scope.ids().get(0)));
+        assertThat(row.getLong(0)).isEqualTo(1);
+        assertThat(row.getLong(1)).isZero();
+        assertThat(row.getLong(2)).isZero();
+    }
+
+    /** The statement's first row; sent again once when it meets a pooled connection a test cut off. */
+    private Row row(String sql, Tuple parameters) {
+        try {
+            return pool.preparedQuery(sql).execute(parameters).await().atMost(Duration.ofSeconds(10)).iterator().next();
+        } catch (RuntimeException closed) {
+            return pool.preparedQuery(sql).execute(parameters).await().atMost(Duration.ofSeconds(10)).iterator().next();
+        }
+    }
+
+    /** Waits until a statement beginning {@code prefix} waits for the row lock of {@code scope} (held by {@link #hold}). */
+    private void awaitWaiting(Scope scope, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            long waiting = pool.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    + " AND query LIKE '" + prefix + "%' AND state = 'active'").execute()
+                    .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+            if (waiting > 0) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        List<String> activity = new ArrayList<>();
+        pool.query("SELECT state || ' ' || coalesce(wait_event_type, '-') || ' ' || left(query, 40) FROM pg_stat_activity WHERE datname = current_database()")
+                .execute().await().atMost(Duration.ofSeconds(10)).forEach(row -> activity.add(row.getString(0)));
+        throw new AssertionError("no save waits for the row lock of " + scope + ": " + activity);
+    }
+
+    /** Holds the scope's row lock in a transaction of its own until closed. */
+    private Held hold(Scope scope) {
+        SqlConnection connection = pool.getConnection().await().atMost(Duration.ofSeconds(10));
+        Transaction transaction = connection.begin().await().atMost(Duration.ofSeconds(10));
+        connection.preparedQuery("SELECT 1 FROM option_scopes WHERE scope_key = $1 FOR UPDATE")
+                .execute(Tuple.of(scope.key().value())).await().atMost(Duration.ofSeconds(10));
+        return new Held(connection, transaction);
+    }
+
+    private static final class Held implements AutoCloseable {
+        private final SqlConnection connection;
+        private final Transaction transaction;
+        private boolean closed;
+
+        Held(SqlConnection connection, Transaction transaction) {
+            this.connection = connection;
+            this.transaction = transaction;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                transaction.commit().await().atMost(Duration.ofSeconds(10));
+                connection.close().await().atMost(Duration.ofSeconds(10));
+            }
+        }
+    }
+}
