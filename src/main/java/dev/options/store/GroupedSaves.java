@@ -60,7 +60,7 @@ final class GroupedSaves {
                 .description("Saves sent to Postgres together, per batch (a batch of one is a statement of its own)")
                 .register(meters);
         this.resent = Counter.builder("options.saves.batch.resent")
-                .description("Batches rolled back because a member's statement failed, their members then sent alone")
+                .description("Batches whose statement Postgres refused (so it wrote nothing), their members then sent alone")
                 .register(meters);
     }
 
@@ -94,8 +94,13 @@ final class GroupedSaves {
 
     private void send(List<Member> batch) {
         sizes.record(batch.size());
-        Uni<Void> sent = batch.size() == 1 ? alone(batch.get(0)) : together(batch);
-        sent.subscribe().with(ignored -> next(), failure -> next());
+        // whatever happens, every member is answered (a second answer is ignored) and the next batch goes
+        Uni.createFrom().deferred(() -> batch.size() == 1 ? alone(batch.get(0)) : together(batch)).subscribe().with(
+                ignored -> next(),
+                failure -> {
+                    batch.forEach(member -> member.answer(null, failure));
+                    next();
+                });
     }
 
     /** Sends the next batch when saves wait, else counts one batch fewer in flight. */
