@@ -1,6 +1,8 @@
 package dev.options.option;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -23,8 +25,11 @@ import dev.options.store.OptionManager;
 import dev.options.store.StoredScope;
 import dev.options.store.Uncancellable;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Saves: the conditional one-statement save when the scope's version is at hand and nothing
@@ -42,7 +47,10 @@ class Saves {
     private final ChangePublisher publisher;
     private final boolean caches;
     private final boolean serializeSaves;
-    private final ScopeWriters writers = new ScopeWriters();
+    /** Whether the save whose turn it is takes the saves waiting behind it along ({@code options.saves.batch}). */
+    private final boolean together;
+    private final int longestChain;
+    private final ScopeWriters<ScopeView, Pending> writers = new ScopeWriters<>();
     /** Scopes whose one-statement save lost a race lately: their saves lock first, as contention wants. */
     private final Cache<ScopeKey, Boolean> contended = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(1)).build();
@@ -50,6 +58,7 @@ class Saves {
     private final Counter lockedSaves;
     private final Counter conflicts;
     private final Counter historyEntries;
+    private final DistributionSummary chains;
 
     Saves(LayeredReads reads, Locks locks, OptionManager store, OptionRegistry registry, OptionsConfig config, NearCache near,
             ChangePublisher publisher, MeterRegistry meters) {
@@ -62,6 +71,8 @@ class Saves {
         this.publisher = publisher;
         this.caches = config.cache().enabled();
         this.serializeSaves = config.saves().oneAtATime();
+        this.together = config.saves().batch();
+        this.longestChain = config.saves().batchSize();
         this.conditionalSaves = saves(meters, "conditional");
         this.lockedSaves = saves(meters, "locking");
         this.conflicts = Counter.builder("options.saves.conflicts")
@@ -70,10 +81,43 @@ class Saves {
         this.historyEntries = Counter.builder("options.history.entries")
                 .description("History entries committed, one per committed change, written by the change's own statement")
                 .register(meters);
+        this.chains = DistributionSummary.builder("options.saves.chain.size")
+                .description("Saves of one scope sent in one transaction, the one whose turn it was and those queued behind it")
+                .register(meters);
     }
 
-    /** What the one-statement save came to: the scope saved (or found unchanged), or left to the locking save. */
-    private sealed interface Outcome permits Settled, ForTheLock {
+    /**
+     * What the one-statement save came to: the scope saved (or found unchanged), left to the locking
+     * save, or staged and judged, ready to send.
+     */
+    private sealed interface Outcome permits Settled, ForTheLock, Prepared {
+    }
+
+    /**
+     * A one-statement save ready to send: what it writes ({@code after}, from {@code changes}, under
+     * {@code guard}), and what to go back to if it is not made.
+     */
+    private record Prepared(ScopeEntry entry, ScopeEntry.Staged staged, ScopeEntry.Held held, Changes changes,
+            OptionManager.Guard guard, StoredScope after, long ticket, OptionManager.Attribution by)
+            implements Outcome {
+
+        OptionManager.Conditional statement() {
+            return new OptionManager.Conditional(entry.scope(), after.version(), changes, by, guard);
+        }
+    }
+
+    /** A save waiting for its scope's turn, as the save before it may take it along. */
+    private record Pending(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit, Uni<ScopeView> locking, Context context) {
+    }
+
+    /** A save of a chain, and its caller when it is not the save whose turn it is. */
+    private record Link(Prepared prepared, ScopeWriters.Follower<ScopeView, Pending> follower) {
+
+        /** Answers the follower, on its context, with what came of its save. */
+        Uni<Void> answer(Supplier<Uni<ScopeView>> outcome) {
+            return Uni.createFrom().emitter(done -> follower.answer(Uni.createFrom().deferred(outcome::get)
+                    .onTermination().invoke(() -> done.complete(null))));
+        }
     }
 
     private record Settled(ScopeView view) implements Outcome {
@@ -117,11 +161,110 @@ class Saves {
         if (work.inTransaction()) {
             return locking;
         }
-        Supplier<Uni<ScopeView>> save = () -> contended.getIfPresent(scope.key()) != null ? locking
-                : writeIfUnchanged(entry, ifMatch, edit).chain(outcome -> outcome instanceof Settled settled
-                        ? Uni.createFrom().item(settled.view())
-                        : locking);
-        return serializeSaves ? writers.oneAtATime(scope.key(), save) : save.get();
+        if (!serializeSaves) {
+            return contended.getIfPresent(scope.key()) != null ? locking
+                    : writeIfUnchanged(entry, ifMatch, edit).chain(this::sent).chain(outcome -> settledOr(outcome, locking));
+        }
+        Context context = Vertx.currentContext();
+        Pending pending = together && context != null ? new Pending(entry, ifMatch, edit, locking, context) : null;
+        return writers.oneAtATime(scope.key(), pending, () -> contended.getIfPresent(scope.key()) != null ? locking
+                : writeIfUnchanged(entry, ifMatch, edit)
+                        .chain(outcome -> together && outcome instanceof Prepared prepared ? withFollowers(prepared, pending)
+                                : sent(outcome))
+                        .chain(outcome -> settledOr(outcome, locking)));
+    }
+
+    private static Uni<ScopeView> settledOr(Outcome outcome, Uni<ScopeView> locking) {
+        return outcome instanceof Settled settled ? Uni.createFrom().item(settled.view()) : locking;
+    }
+
+    /**
+     * The save whose turn it is, with the saves waiting behind it that can follow it: each in turn,
+     * on its own context, stages its edit against the scope as the one before it is to write it; then
+     * all go in one transaction ({@link OptionManager#writeInOrderIfAt}), each its own version, history
+     * entry and outbox row, and each answers its own caller with the document of its own version (or
+     * takes the locking save, when it was not made). The first that cannot follow (a precondition or
+     * an edit that fails against that state, nothing to change) stays first in line. Answers the
+     * leader's outcome once every follower has been answered, so the turn ends after all.
+     */
+    private Uni<Outcome> withFollowers(Prepared leader, Pending own) {
+        List<Link> chain = new ArrayList<>();
+        chain.add(new Link(leader, null));
+        return gather(leader.entry().scope().key(), chain).chain(links -> {
+            if (links.size() == 1) {
+                return sent(leader);
+            }
+            chains.record(links.size());
+            List<Link> followers = links.subList(1, links.size());
+            return store.writeInOrderIfAt(links.stream().map(link -> link.prepared().statement()).toList())
+                    .onItemOrFailure().transformToUni((made, failure) -> {
+                        List<Uni<Void>> answered = new ArrayList<>();
+                        for (int i = 0; i < followers.size(); i++) {
+                            Link link = followers.get(i);
+                            Long outboxId = failure == null ? made.get(i + 1) : null;
+                            answered.add(link.answer(() -> {
+                                if (failure != null) {
+                                    abandon(link.prepared());
+                                    return Uni.createFrom().failure(failure);
+                                }
+                                return made(link.prepared(), outboxId)
+                                        .chain(outcome -> settledOr(outcome, link.follower().payload().locking()));
+                            }));
+                        }
+                        return Uni.join().all(answered).andCollectFailures().onFailure().recoverWithNull()
+                                .chain(ignored -> onContext(own.context(), () -> {
+                                    if (failure != null) {
+                                        abandon(leader);
+                                        return Uni.createFrom().failure(failure);
+                                    }
+                                    return made(leader, made.get(0));
+                                }));
+                    });
+        });
+    }
+
+    /** Adds to {@code chain} the saves waiting behind it that can follow its last, one by one, up to the batch size. */
+    private Uni<List<Link>> gather(ScopeKey key, List<Link> chain) {
+        ScopeWriters.Follower<ScopeView, Pending> follower = chain.size() < longestChain ? writers.follower(key) : null;
+        if (follower == null) {
+            return Uni.createFrom().item(chain);
+        }
+        Pending pending = follower.payload();
+        Prepared before = chain.get(chain.size() - 1).prepared();
+        return onContext(pending.context(), () -> follow(pending, before)).chain(outcome -> {
+            if (outcome instanceof Prepared prepared) {
+                chain.add(new Link(prepared, follower));
+                return gather(key, chain);
+            }
+            writers.putBack(key, follower);
+            return Uni.createFrom().item(chain);
+        });
+    }
+
+    /**
+     * Stages {@code pending}'s save against the scope as {@code before} is to write it. Anything but a
+     * save ready to send leaves its entry as it was.
+     */
+    private Uni<Outcome> follow(Pending pending, Prepared before) {
+        ScopeEntry entry = pending.entry();
+        ScopeEntry.Held held = entry.held();
+        if (entry.holds(ReadFlag.NORMAL) && entry.originals().version() > before.after().version()) {
+            return FOR_THE_LOCK;
+        }
+        entry.loaded(before.after(), ReadFlag.NORMAL);
+        return writeIfAt(entry, pending.ifMatch(), pending.edit(), held, true)
+                .onFailure().recoverWithItem(new ForTheLock())
+                .invoke(outcome -> {
+                    if (!(outcome instanceof Prepared)) {
+                        entry.restore(held);
+                    }
+                });
+    }
+
+    /** Runs {@code work} on {@code context}, answering on it. */
+    private static <T> Uni<T> onContext(Context context, Supplier<Uni<T>> work) {
+        return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored -> Uni.createFrom().<T>deferred(work::get)
+                .subscribe().with(emitter::complete, emitter::fail)));
     }
 
     /**
@@ -136,18 +279,24 @@ class Saves {
      */
     private Uni<Outcome> writeIfUnchanged(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
         if (!caches) {
-            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit) : FOR_THE_LOCK;
+            return entry.holds(ReadFlag.NORMAL) ? writeIfAt(entry, ifMatch, edit, entry.held(), false) : FOR_THE_LOCK;
         }
         // the version to write against: the near cache's, else Redis's, else a read (as NORMAL reads do)
         return reads.cached(entry.scope()).chain(held -> {
             if (!entry.holds(ReadFlag.NORMAL) || entry.originals().version() < held.stored().version()) {
                 entry.loaded(held.stored(), ReadFlag.NORMAL, held.document());
             }
-            return writeIfAt(entry, ifMatch, edit);
+            return writeIfAt(entry, ifMatch, edit, entry.held(), false);
         });
     }
 
-    private Uni<Outcome> writeIfAt(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit) {
+    /**
+     * Stages and judges the one-statement save against the originals {@code entry} holds. When
+     * {@code following} a save not yet made, those are the state that save is to write: nothing to
+     * change then is left to the save's own turn, since only that state's commit would settle it.
+     */
+    private Uni<Outcome> writeIfAt(ScopeEntry entry, IfMatch ifMatch, OptionService.Edit edit, ScopeEntry.Held held,
+            boolean following) {
         Scope scope = entry.scope();
         if (entry.originals().version() < 1 || !ifMatch.matches(entry.originals().version())) {
             return FOR_THE_LOCK;
@@ -162,8 +311,12 @@ class Saves {
             return FOR_THE_LOCK;
         }
         Set<String> written = entry.writtenKeys(registry);
+        if (following && changes.isEmpty()) {
+            entry.restore(staged);
+            return FOR_THE_LOCK;
+        }
         if (!Locks.below(scope) || written.isEmpty()) {
-            return writeIfAt(entry, staged, changes, OptionManager.Guard.NONE);
+            return prepared(entry, staged, held, changes, OptionManager.Guard.NONE);
         }
         // a lock the caches know of refuses the save at once; one they do not is the statement's to find
         return locks.cached(entry).chain(above -> {
@@ -179,12 +332,13 @@ class Saves {
                 return FOR_THE_LOCK;
             }
             // the statement reads the locks as stored: a lock taken under an old name of a key holds it too
-            return writeIfAt(entry, staged, changes, above.guard(registry.withOldNames(written)));
+            return prepared(entry, staged, held, changes, above.guard(registry.withOldNames(written)));
         });
     }
 
-    /** {@link #writeIfAt(ScopeEntry, IfMatch, OptionService.Edit)} once staged and judged against the locks the caches know. */
-    private Uni<Outcome> writeIfAt(ScopeEntry entry, ScopeEntry.Staged staged, Changes changes, OptionManager.Guard guard) {
+    /** The save staged and judged against the locks the caches know, ready to send (or settled, when it changes nothing). */
+    private Uni<Outcome> prepared(ScopeEntry entry, ScopeEntry.Staged staged, ScopeEntry.Held held, Changes changes,
+            OptionManager.Guard guard) {
         Scope scope = entry.scope();
         StoredScope before = entry.originals();
         if (changes.isEmpty()) {
@@ -202,20 +356,41 @@ class Saves {
         StoredScope after = changes.applyTo(before, before.version() + 1);
         // taken before the version can be committed: a newer one's invalidation can only come after
         long ticket = near.ticket(scope.key());
+        return Uni.createFrom().item(new Prepared(entry, staged, held, changes, guard, after, ticket, attribution()));
+    }
+
+    /** Sends a save ready to send as its own statement (in a batch of other scopes' maybe), and what came of it. */
+    private Uni<Outcome> sent(Outcome outcome) {
+        if (!(outcome instanceof Prepared prepared)) {
+            return Uni.createFrom().item(outcome);
+        }
         // the store's statement runs to its end by itself; so must the publishing of what it committed
-        return Uncancellable.of(store.writeIfAt(scope, after.version(), changes, attribution(), guard).chain(outboxId -> {
-            if (outboxId == null) {
-                conflicts.increment();
-                contended.put(scope.key(), Boolean.TRUE);
-                entry.restore(staged);
-                return FOR_THE_LOCK;
-            }
-            conditionalSaves.increment();
-            historyEntries.increment();
-            entry.written(after);
-            return publisher.committed(scope, after, entry.document(registry), changes.keys(), outboxId, ticket)
-                    .map(ignored -> (Outcome) new Settled(entry.view(registry)));
-        }));
+        return Uncancellable.of(store.writeIfAt(prepared.entry().scope(), prepared.after().version(), prepared.changes(),
+                prepared.by(), prepared.guard()).chain(outboxId -> made(prepared, outboxId)));
+    }
+
+    /** A sent save's outcome, on its own context: made ({@code outboxId}), then published; or left to the locking save. */
+    private Uni<Outcome> made(Prepared prepared, Long outboxId) {
+        ScopeEntry entry = prepared.entry();
+        Scope scope = entry.scope();
+        if (outboxId == null) {
+            conflicts.increment();
+            contended.put(scope.key(), Boolean.TRUE);
+            abandon(prepared);
+            return FOR_THE_LOCK;
+        }
+        conditionalSaves.increment();
+        historyEntries.increment();
+        entry.written(prepared.after());
+        return Uncancellable.of(publisher.committed(scope, prepared.after(), entry.document(registry), prepared.changes().keys(),
+                        outboxId, prepared.ticket())
+                .map(ignored -> (Outcome) new Settled(entry.view(registry))));
+    }
+
+    /** Puts a save not made back as it was before it was staged: its modifications, and the originals it was staged on. */
+    private static void abandon(Prepared prepared) {
+        prepared.entry().restore(prepared.staged());
+        prepared.entry().restore(prepared.held());
     }
 
     /**

@@ -89,6 +89,22 @@ public final class ScopeEntry implements Staging {
         this.document = serialized;
     }
 
+    /** The originals as held now (none, or a version read with a flag), to go back to with {@link #restore(Held)}. */
+    record Held(StoredScope originals, ReadFlag flag, byte[] document) {
+    }
+
+    Held held() {
+        return new Held(originals, flag, document);
+    }
+
+    /**
+     * Holds exactly what {@code held} held again: for originals loaded that the scope may never hold
+     * (a version a save in flight is to write), so that no later read takes them for that version.
+     */
+    void restore(Held held) {
+        loaded(held.originals(), held.flag(), held.document());
+    }
+
     /** The originals held were confirmed current under the scope's lock. */
     void locked() {
         this.flag = ReadFlag.LOCKING;

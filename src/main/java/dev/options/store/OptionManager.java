@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -35,6 +36,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -304,6 +306,40 @@ public class OptionManager {
                 .execute(Tuple.from(save.parameters()))
                 .invoke(() -> count(writes))
                 .map(rows -> firstLong(rows, null)));
+    }
+
+    /** One save of {@link #writeInOrderIfAt}: {@link #writeIfAt}'s arguments. */
+    public record Conditional(Scope scope, long version, Changes changes, Attribution by, Guard guard) {
+    }
+
+    /**
+     * {@link #writeIfAt} for saves of one scope that follow one another, each at the version the one
+     * before it writes, in one transaction: the scope's row is locked, then every statement sent at
+     * once, in order, and one commit. A save whose conditions fail is not made, nor (its version
+     * resting on it) is any save after it. Answers the saves' outbox row ids in order, null for those
+     * not made; all null when Postgres refuses a statement, since the transaction then commits nothing.
+     * Fails when the scope's lock could not be had in time, and when the connection is lost (the
+     * commit may have happened).
+     */
+    public Uni<List<Long>> writeInOrderIfAt(List<Conditional> saves) {
+        String key = saves.get(0).scope().key().value();
+        List<Long> none = new ArrayList<>();
+        saves.forEach(save -> none.add(null));
+        return Uncancellable.of(primary.withTransaction(connection -> connection
+                        .preparedQuery("SELECT 1 FROM option_scopes WHERE scope_key = $1 FOR UPDATE")
+                        .execute(Tuple.of(key))
+                        .invoke(() -> count(locks))
+                        // sent together, the statements are pipelined on the one connection and run in order
+                        .chain(locked -> Uni.join().all(saves.stream().map(save -> {
+                            GroupedSaves.Save statement = conditional(save.scope(), save.version(), save.changes(), save.by(),
+                                    save.guard());
+                            return connection.preparedQuery(statement.sql()).execute(Tuple.from(statement.parameters()))
+                                    .invoke(() -> count(writes))
+                                    .map(rows -> Optional.ofNullable(firstLong(rows, null)));
+                        }).toList()).andFailFast()))
+                .map(made -> made.stream().map(id -> id.orElse(null)).toList())
+                .onFailure(failure -> failure instanceof PgException && !PostgresWaits.gaveUp(failure))
+                .recoverWithItem(none));
     }
 
     /** {@link #writeIfAt}'s statement and parameters. */

@@ -19,7 +19,7 @@ import io.smallrye.mutiny.Uni;
 
 class ScopeWritersTest {
 
-    private final ScopeWriters writers = new ScopeWriters();
+    private final ScopeWriters<String, Void> writers = new ScopeWriters<>();
     private final ScopeKey a = new ScopeKey("project_options:1");
     private final ScopeKey b = new ScopeKey("project_options:2");
 
@@ -81,7 +81,7 @@ class ScopeWritersTest {
                     most.accumulateAndGet(running.incrementAndGet(), Math::max);
                     pause();
                     running.decrementAndGet();
-                    return 1;
+                    return "saved";
                 }).emitOn(pool)).subscribe().with(item -> {
                     done.incrementAndGet();
                     all.countDown();

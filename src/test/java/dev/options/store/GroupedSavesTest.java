@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import dev.options.Database;
 import dev.options.Fixtures;
 import dev.options.scope.Scope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,6 +47,9 @@ class GroupedSavesTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    OptionManager manager;
 
     /** How the statements of a batch and of a save alone begin. */
     private static final String MANY = "WITH m AS";
@@ -165,6 +169,57 @@ class GroupedSavesTest {
                 assertNotMade(scopes.get(i));
             }
         }
+    }
+
+    @Test
+    void savesOfOneScopeInOrderAreEachMadeAtTheirOwnVersionInOneTransaction() {
+        Scope scope = scopesAtVersionOne(1).get(0);
+        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b"),
+                following(scope, 4, "c"))).await().atMost(Duration.ofSeconds(30));
+
+        assertThat(made).doesNotContainNull().doesNotHaveDuplicates().hasSize(3);
+        assertThat(history(scope)).containsExactly("2 a", "3 b", "4 c");
+        assertThat(Database.version(scope.key().value())).isEqualTo(4);
+    }
+
+    @Test
+    void aSaveWhoseConditionsFailIsNotMadeNorIsAnyAfterIt() {
+        Scope scope = scopesAtVersionOne(1).get(0);
+        // the second judged against version 4 while the first writes 2; the third follows the second
+        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 5, "b"),
+                following(scope, 6, "c"))).await().atMost(Duration.ofSeconds(30));
+
+        assertThat(made.get(0)).isNotNull();
+        assertThat(made.subList(1, 3)).containsOnlyNulls();
+        assertThat(history(scope)).containsExactly("2 a");
+        assertThat(Database.version(scope.key().value())).isEqualTo(2);
+    }
+
+    @Test
+    void aStatementPostgresRefusesMakesNoneOfTheSaves() {
+        Scope scope = scopesAtVersionOne(1).get(0);
+        // Postgres's jsonb holds no NUL character: the second statement is refused, the transaction rolled back
+        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b\u0000"),
+                following(scope, 4, "c"))).await().atMost(Duration.ofSeconds(30));
+
+        assertThat(made).hasSize(3).containsOnlyNulls();
+        assertThat(history(scope)).isEmpty();
+        assertThat(Database.version(scope.key().value())).isEqualTo(1);
+    }
+
+    private static OptionManager.Conditional following(Scope scope, long version, String value) {
+        Changes changes = new Changes(Map.of("k" + version, TextNode.valueOf(value)), Set.of(), 1);
+        return new OptionManager.Conditional(scope, version, changes, BY, OptionManager.Guard.NONE);
+    }
+
+    /** The scope's history entries as "version value", oldest first. */
+    private List<String> history(Scope scope) {
+        List<String> entries = new ArrayList<>();
+        pool.preparedQuery("SELECT version || ' ' || (changes -> 0 ->> 'new')"
+                        + " FROM option_history WHERE scope_key = $1 ORDER BY version")
+                .execute(Tuple.of(scope.key().value())).await().atMost(Duration.ofSeconds(10))
+                .forEach(row -> entries.add(row.getString(0)));
+        return entries;
     }
 
     private List<Scope> scopesAtVersionOne(int count) {

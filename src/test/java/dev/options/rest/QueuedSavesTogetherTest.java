@@ -1,0 +1,144 @@
+package dev.options.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.options.Fixtures;
+import dev.options.Http;
+import dev.options.Together;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Saves queued behind one another on a scope go to Postgres together (one transaction), yet each is
+ * its own: its own version, its own history entry, and an answer that is the document of its own
+ * version, exactly as if each had been made alone in that order; one that cannot follow (a failed
+ * precondition) fails alone.
+ */
+@QuarkusTest
+class QueuedSavesTogetherTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Test
+    void sixtyFourWritersOfOneScopeEachAnswerTheDocumentOfTheirOwnVersion() throws Exception {
+        Http http = new Http(base);
+        String scope = "/v1/organizations/" + Fixtures.newId();
+        assertThat(http.send("PUT", scope + "/options/seed", "application/json", "0").status()).isEqualTo(200);
+        double followedBefore = followed();
+
+        List<Callable<Http.Answer>> writers = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            String key = "c" + i;
+            writers.add(() -> http.send("PUT", scope + "/options/" + key, "application/json", "\"" + key + "\""));
+        }
+        List<Http.Answer> answers = Together.run(writers);
+
+        assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
+        Map<Long, String> keyAt = new HashMap<>();
+        for (int i = 0; i < 64; i++) {
+            keyAt.put(answers.get(i).json().get("version").asLong(), "c" + i);
+        }
+        assertThat(new TreeSet<>(keyAt.keySet())).as("every save its own version")
+                .containsExactlyElementsOf(LongStream.rangeClosed(2, 65).boxed().toList());
+        // each answer is its own version's document: the keys of the saves up to it, and none after
+        for (Http.Answer answer : answers) {
+            long version = answer.json().get("version").asLong();
+            Set<String> expected = new TreeSet<>(List.of("seed"));
+            keyAt.forEach((at, key) -> {
+                if (at <= version) {
+                    expected.add(key);
+                }
+            });
+            assertThat(storedKeys(answer.json())).as("the document of version %d", version).isEqualTo(expected);
+        }
+        // one history entry per save, each naming that save's key only
+        JsonNode entries = http.get(scope + "/history?limit=1000").json().get("entries");
+        assertThat(entries).hasSize(65);
+        for (JsonNode entry : entries) {
+            long version = entry.get("version").asLong();
+            if (version > 1) {
+                assertThat(entry.get("changes")).hasSize(1);
+                assertThat(entry.get("changes").get(0).get("key").asText()).as("version %d", version).isEqualTo(keyAt.get(version));
+            }
+        }
+        JsonNode now = http.get(scope + "/options", "Cache-Control", "no-cache").json();
+        assertThat(now.get("version").asLong()).isEqualTo(65);
+        assertThat(storedKeys(now)).hasSize(65);
+        assertThat(followed() - followedBefore).as("saves made in the transaction of the save before them").isPositive();
+    }
+
+    @Test
+    void aQueuedSaveWhosePreconditionFailsFailsAloneAndTheOthersFollow() throws Exception {
+        Http http = new Http(base);
+        String scope = "/v1/organizations/" + Fixtures.newId();
+        assertThat(http.send("PUT", scope + "/options/seed", "application/json", "0").status()).isEqualTo(200);
+
+        List<Callable<Http.Answer>> writers = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            String key = "c" + i;
+            // every fourth names version 1, which every save but the first to be made leaves behind
+            String[] headers = i % 4 == 0 ? new String[] {"If-Match", "\"1\""} : new String[0];
+            writers.add(() -> http.send("PUT", scope + "/options/" + key, "application/json", "\"" + key + "\"", headers));
+        }
+        List<Http.Answer> answers = Together.run(writers);
+
+        List<Long> versions = new ArrayList<>();
+        int refused = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            Http.Answer answer = answers.get(i);
+            if (answer.status() == 412) {
+                assertThat(i % 4).as("only saves with If-Match are refused").isZero();
+                assertThat(answer.json().get("currentVersion").asLong()).isGreaterThan(1);
+                refused++;
+            } else {
+                assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+                versions.add(answer.json().get("version").asLong());
+            }
+        }
+        assertThat(refused).as("all but at most one of the twelve with If-Match").isBetween(11, 12);
+        assertThat(versions.stream().sorted().toList()).as("the others each their own version, none skipped")
+                .containsExactlyElementsOf(LongStream.rangeClosed(2, 1 + versions.size()).boxed().toList());
+        JsonNode now = http.get(scope + "/options", "Cache-Control", "no-cache").json();
+        assertThat(now.get("version").asLong()).isEqualTo(1 + versions.size());
+        assertThat(storedKeys(now)).hasSize(1 + versions.size());
+    }
+
+    /** The keys a document shows that the tests wrote (definitions' defaults aside). */
+    private static Set<String> storedKeys(JsonNode document) {
+        Set<String> keys = new TreeSet<>();
+        document.get("options").fieldNames().forEachRemaining(name -> {
+            if (name.equals("seed") || name.matches("c\\d+")) {
+                keys.add(name);
+            }
+        });
+        return keys;
+    }
+
+    /** Saves made as followers so far: every chain's members but the one whose turn it was. */
+    private double followed() {
+        DistributionSummary chains = meters.find("options.saves.chain.size").summary();
+        return chains == null ? 0 : chains.totalAmount() - chains.count();
+    }
+}
