@@ -245,7 +245,7 @@ load "LATEST read" latest-read.lua $PORT "$CONNECTIONS" "pgbench cache-miss read
 load "bulk read of 1,000 ids" bulk-read.lua $PORT 8 "-"
 load "single-key write, random scopes" key-write.lua $PORT "$CONNECTIONS" "pgbench write transaction"
 load "10-key PATCH, random scopes" patch10.lua $PORT "$CONNECTIONS" "pgbench write transaction"
-load "contended writes (one scope, distinct keys)" contended.lua $PORT 64 "-"
+load "contended writes (one scope, distinct keys)" contended.lua $PORT 64 "contended writes, saves one by one"
 
 # --- cost growth (same instance) --------------------------------------------------------------
 log "cost growth: options per scope"
@@ -282,6 +282,17 @@ log "baseline: service without near and shared caches"
 start_service $NOCACHE_PORT -Doptions.cache.enabled=false
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 3 + 1 ))s" -s "$BENCH_DIR/wrk/hot-read.lua" "http://127.0.0.1:$NOCACHE_PORT" >/dev/null 2>&1 || true
 load "hot read, caches off" hot-read.lua $NOCACHE_PORT "$CONNECTIONS" "-"
+stop_services
+
+# the writes as they were before batching (options.saves.batch=false): every save its own statement
+# and commit, saves queued on one scope each made alone in turn; warmed on the same two loads first
+log "baseline: saves one by one"
+start_service $NOCACHE_PORT -Doptions.saves.batch=false
+for script in key-write.lua contended.lua; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$(( JIT / 6 + 1 ))s" -s "$BENCH_DIR/wrk/$script" "http://127.0.0.1:$NOCACHE_PORT" >/dev/null 2>&1 || true
+done
+load "single-key write, saves one by one" key-write.lua $NOCACHE_PORT "$CONNECTIONS" "-"
+load "contended writes, saves one by one" contended.lua $NOCACHE_PORT 64 "-"
 stop_services
 
 # a default's impact (GET /v1/definitions/{key}/impact) over every scope the bench database knows,

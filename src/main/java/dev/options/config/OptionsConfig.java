@@ -222,7 +222,8 @@ public interface OptionsConfig {
 
         /**
          * One-statement saves of several scopes made while earlier ones are still in flight go to
-         * Postgres together, as one statement per scope kind (one commit), every save's outcome its own; and saves queued behind one another on a scope without If-Match are made together.
+         * Postgres together, as one statement per scope kind (one commit), every save's outcome its own;
+         * and saves queued behind one another on a scope go as one statement, each its own version.
          * Off, every save is its own statement and commit.
          */
         @WithDefault("true")
@@ -232,7 +233,7 @@ public interface OptionsConfig {
         @WithDefault("4")
         int batchInFlight();
 
-        /** Most saves in one batch. */
+        /** Most saves in one batch, and in one statement of saves queued on a scope. */
         @WithDefault("64")
         int batchSize();
     }

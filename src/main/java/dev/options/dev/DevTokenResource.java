@@ -13,7 +13,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import io.quarkus.arc.profile.IfBuildProfile;
 import io.smallrye.jwt.build.Jwt;
@@ -37,7 +36,6 @@ public class DevTokenResource {
 
     @GET
     @Produces(MediaType.TEXT_PLAIN)
-    @Operation(hidden = true)
     public String mint(@QueryParam("sub") @DefaultValue("1") String subject,
             @QueryParam("groups") @DefaultValue("") String groups,
             @QueryParam("organizations") @DefaultValue("") String organizations,

@@ -3,6 +3,7 @@ package dev.options.option;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -82,7 +83,7 @@ class Saves {
                 .description("History entries committed, one per committed change, written by the change's own statement")
                 .register(meters);
         this.chains = DistributionSummary.builder("options.saves.chain.size")
-                .description("Saves of one scope sent in one transaction, the one whose turn it was and those queued behind it")
+                .description("Saves of one scope made by one statement, the one whose turn it was and those queued behind it")
                 .register(meters);
     }
 
@@ -181,23 +182,29 @@ class Saves {
     /**
      * The save whose turn it is, with the saves waiting behind it that can follow it: each in turn,
      * on its own context, stages its edit against the scope as the one before it is to write it; then
-     * all go in one transaction ({@link OptionManager#writeInOrderIfAt}), each its own version, history
-     * entry and outbox row, and each answers its own caller with the document of its own version (or
-     * takes the locking save, when it was not made). The first that cannot follow (a precondition or
-     * an edit that fails against that state, nothing to change) stays first in line. Answers the
-     * leader's outcome once every follower has been answered, so the turn ends after all.
+     * all go as one statement ({@link OptionManager#writeChainIfAt}), all made or none, each its own
+     * version, history entry and outbox row, and each answers its own caller with the document of its
+     * own version (or takes the locking save, when none was made). The first that cannot follow (a
+     * precondition or an edit that fails against that state, nothing to change, a change of more than
+     * options) stays first in line. Answers the leader's outcome once every follower has been
+     * answered, so the turn ends after all.
      */
     private Uni<Outcome> withFollowers(Prepared leader, Pending own) {
+        if (!optionsOnly(leader)) {
+            return sent(leader);
+        }
         List<Link> chain = new ArrayList<>();
         chain.add(new Link(leader, null));
         return gather(leader.entry().scope().key(), chain).chain(links -> {
             if (links.size() == 1) {
                 return sent(leader);
             }
-            chains.record(links.size());
             List<Link> followers = links.subList(1, links.size());
-            return store.writeInOrderIfAt(links.stream().map(link -> link.prepared().statement()).toList())
+            return store.writeChainIfAt(links.stream().map(link -> link.prepared().statement()).toList())
                     .onItemOrFailure().transformToUni((made, failure) -> {
+                        if (failure == null && made.get(0) != null) {
+                            chains.record(links.size());
+                        }
                         List<Uni<Void>> answered = new ArrayList<>();
                         for (int i = 0; i < followers.size(); i++) {
                             Link link = followers.get(i);
@@ -241,6 +248,12 @@ class Saves {
         });
     }
 
+    /** Whether a save changes options only (no lock, organization or epoch), as saves that follow one another must. */
+    private static boolean optionsOnly(Prepared prepared) {
+        Changes changes = prepared.changes();
+        return changes.locks() == null && changes.organization() == null && changes.epoch() == null;
+    }
+
     /**
      * Stages {@code pending}'s save against the scope as {@code before} is to write it. Anything but a
      * save ready to send leaves its entry as it was.
@@ -254,10 +267,18 @@ class Saves {
         entry.loaded(before.after(), ReadFlag.NORMAL);
         return writeIfAt(entry, pending.ifMatch(), pending.edit(), held, true)
                 .onFailure().recoverWithItem(new ForTheLock())
-                .invoke(outcome -> {
+                .map(outcome -> {
+                    // one statement makes them all: only changes of options, judged against the same scopes above
+                    if (outcome instanceof Prepared prepared && !(optionsOnly(prepared)
+                            && Objects.equals(prepared.guard().pinned(), before.guard().pinned())
+                            && Objects.equals(prepared.guard().pinnedOrganization(), before.guard().pinnedOrganization()))) {
+                        abandon(prepared);
+                        return new ForTheLock();
+                    }
                     if (!(outcome instanceof Prepared)) {
                         entry.restore(held);
                     }
+                    return outcome;
                 });
     }
 

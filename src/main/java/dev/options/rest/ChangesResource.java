@@ -19,9 +19,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-
 import dev.options.config.OptionsConfig;
 import dev.options.events.ChangeEvent;
 import dev.options.events.InvalidationFeed;
@@ -84,14 +81,10 @@ public class ChangesResource {
     @GET
     @FeedAuthorization
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Stream committed changes",
-            description = "Server-sent events named option-change, data {\"scope\", \"version\", \"keys\"}, id the stream id."
-                    + " Last-Event-ID resumes after that event; scope (repeatable) filters by scope key; inherit=true"
-                    + " adds the events of every scope those inherit from (organization, project, the user's own).")
     public Multi<OutboundSseEvent> changes(
             @HeaderParam("Last-Event-ID") String lastEventId,
-            @Parameter(description = "scope keys to follow, e.g. project_options:42") @QueryParam("scope") List<String> scopes,
-            @Parameter(description = "true: also the events of every scope the named ones inherit from") @QueryParam("inherit") String inherit,
+            @QueryParam("scope") List<String> scopes,
+            @QueryParam("inherit") String inherit,
             @Context Sse sse,
             @Context HttpServerRequest request) {
         String resumeAfter = lastEventId == null ? null : lastEventId.trim();

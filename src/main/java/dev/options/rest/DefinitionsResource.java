@@ -11,9 +11,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-
 import com.fasterxml.jackson.databind.JsonNode;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -55,10 +52,6 @@ public class DefinitionsResource {
     }
 
     @GET
-    @Operation(summary = "List every option definition",
-            description = "Keys and prefix patterns with their scopes, type, constraints, defaults per scope kind,"
-                    + " epochDefaults, renamedFrom, pinDefaults, normalizer and deprecation; strict tells whether undefined"
-                    + " keys are refused, epoch is the registry's current epoch of defaults.")
     public Response list() {
         ObjectNode document = OptionJson.MAPPER.createObjectNode();
         document.put("strict", config.registry().strict());
@@ -70,12 +63,8 @@ public class DefinitionsResource {
 
     @GET
     @Path("{key}/impact")
-    @Operation(summary = "How many scopes a new default would change",
-            description = "default=<JSON value, URL-encoded>: per scope kind the key applies to, the scopes written at least"
-                    + " once whose value in force comes from the default and would change to it (their default, at their own"
-                    + " epoch, differs). 422 when the value fails the definition. Needs the right to read every scope.")
     public Uni<Response> impact(@PathParam("key") String key,
-            @Parameter(description = "the candidate default, as JSON") @QueryParam("default") String candidate) {
+            @QueryParam("default") String candidate) {
         return access.readAll().map(allowed -> {
             Definition definition = registry.named(service.key(key))
                     .filter(found -> !found.isPrefix())
@@ -117,10 +106,6 @@ public class DefinitionsResource {
 
     @GET
     @Path("{key}")
-    @Operation(summary = "The definition of one key",
-            description = "By its own key or pattern (or an old name of it), else the prefix definition that governs"
-                    + " the key; 404 if none. A renamed key shows migration.remaining, the rows still stored under its old"
-                    + " names, until the background migration has moved them all.")
     public Uni<Response> one(@PathParam("key") String key) {
         Definition definition = registry.named(registry.canonical(key))
                 .or(() -> registry.definition(key))

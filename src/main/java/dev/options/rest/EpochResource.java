@@ -13,8 +13,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -41,10 +39,6 @@ public class EpochResource {
 
     private static final String BASE = "{kind: organizations|projects|users}/{id}/epoch";
     private static final String NARROWED = "users/{userId}/{narrowing: projects|organizations}/{narrowedId}/epoch";
-    private static final String READ = "The scope's epoch of defaults ({\"epoch\": 2, \"current\": 3, \"version\": 8}):"
-            + " its own, fixed at its first write, or the registry's current one while it was never written.";
-    private static final String MOVE = "Body {\"epoch\": N}: moves the scope to epoch N (not below its own, not above the"
-            + " registry's current one), so that the defaults of that epoch apply; a write: If-Match, version, event, history.";
 
     private final OptionService service;
     private final Access access;
@@ -58,7 +52,6 @@ public class EpochResource {
 
     @GET
     @Path(BASE)
-    @Operation(summary = "A scope's epoch of defaults", description = READ)
     public Uni<Response> read(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
         return read(ScopeOptionsResource.scope(kind, id), cacheControl, pragma);
@@ -66,7 +59,6 @@ public class EpochResource {
 
     @GET
     @Path(NARROWED)
-    @Operation(summary = "A user's epoch of defaults in a project or organization", description = READ)
     public Uni<Response> readNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
@@ -76,7 +68,6 @@ public class EpochResource {
     @PUT
     @Path(BASE)
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Move a scope to a later epoch of defaults", description = MOVE)
     public Uni<Response> move(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
         return move(ScopeOptionsResource.scope(kind, id), ifMatch, contentType, body);
@@ -85,7 +76,6 @@ public class EpochResource {
     @PUT
     @Path(NARROWED)
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Move a user's scope in a project or organization to a later epoch of defaults", description = MOVE)
     public Uni<Response> moveNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {

@@ -14,8 +14,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -55,8 +53,6 @@ public class HierarchyResource {
     @PUT
     @Path("projects/{projectId}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Register a project in an organization, or move it",
-            description = "Body {\"organization\": 7}. The project's scopes then inherit from that organization.")
     public Uni<Response> register(@PathParam("projectId") String projectId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
         Scope project = Scope.project(Ids.parse("projectId", projectId));
@@ -69,7 +65,6 @@ public class HierarchyResource {
 
     @GET
     @Path("projects/{projectId}")
-    @Operation(summary = "The organization a project belongs to", description = "404 when the project was never registered.")
     public Uni<Response> registered(@PathParam("projectId") String projectId,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
         Scope project = Scope.project(Ids.parse("projectId", projectId));
@@ -84,8 +79,6 @@ public class HierarchyResource {
 
     @PUT
     @Path(LOCKING)
-    @Operation(summary = "Lock a key for every scope below this organization or project",
-            description = "The key's value in force here is enforced below; writes of it below answer 409 locked.")
     public Uni<Response> lock(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         return locking(kind, id, key, ifMatch, true);
@@ -93,7 +86,6 @@ public class HierarchyResource {
 
     @DELETE
     @Path(LOCKING)
-    @Operation(summary = "Unlock a key", description = "Idempotent; the values stored below are in force again.")
     public Uni<Response> unlock(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         return locking(kind, id, key, ifMatch, false);

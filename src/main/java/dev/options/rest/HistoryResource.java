@@ -15,9 +15,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,11 +42,6 @@ public class HistoryResource {
     private static final String NARROWED = "users/{userId}/{narrowing: projects|organizations}/{narrowedId}";
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
-    private static final String HISTORY = "The scope's changes, newest first: version, at, actor (the token's subject), channel"
-            + " (api, revert, migration, lock) and each key's old and new value. key= filters, before=<version> pages"
-            + " (next gives the next page's), limit= at most 1000 (100 unless given).";
-    private static final String REVERT = "Body {\"version\": N}: a new version whose stored options equal those of version N,"
-            + " checked against today's definitions and the locks above like any write; If-Match applies.";
 
     private final OptionService service;
     private final Access access;
@@ -63,29 +55,26 @@ public class HistoryResource {
 
     @GET
     @Path(BASE + "/history")
-    @Operation(summary = "A scope's history", description = HISTORY)
     public Uni<Response> history(@PathParam("kind") String kind, @PathParam("id") String id,
-            @Parameter(description = "only the changes of this key") @QueryParam("key") String key,
-            @Parameter(description = "only versions below this one (the next page)") @QueryParam("before") String before,
-            @Parameter(description = "at most this many entries (1 to 1000; 100)") @QueryParam("limit") String limit) {
+            @QueryParam("key") String key,
+            @QueryParam("before") String before,
+            @QueryParam("limit") String limit) {
         return history(ScopeOptionsResource.scope(kind, id), key, before, limit);
     }
 
     @GET
     @Path(NARROWED + "/history")
-    @Operation(summary = "The history of a user's scope in a project or organization", description = HISTORY)
     public Uni<Response> historyNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId,
-            @Parameter(description = "only the changes of this key") @QueryParam("key") String key,
-            @Parameter(description = "only versions below this one (the next page)") @QueryParam("before") String before,
-            @Parameter(description = "at most this many entries (1 to 1000; 100)") @QueryParam("limit") String limit) {
+            @QueryParam("key") String key,
+            @QueryParam("before") String before,
+            @QueryParam("limit") String limit) {
         return history(ScopeOptionsResource.narrowed(userId, narrowing, narrowedId), key, before, limit);
     }
 
     @POST
     @Path(BASE + "/revert")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Revert a scope to an earlier version", description = REVERT)
     public Uni<Response> revert(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
         return revert(ScopeOptionsResource.scope(kind, id), ifMatch, contentType, body);
@@ -94,7 +83,6 @@ public class HistoryResource {
     @POST
     @Path(NARROWED + "/revert")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Revert a user's scope in a project or organization to an earlier version", description = REVERT)
     public Uni<Response> revertNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {

@@ -31,8 +31,9 @@ import io.vertx.ext.web.RoutingContext;
 @ApplicationScoped
 public class HotReads {
 
-    private static final String PATH = "/v1/:kind/:id/options";
-    private static final String NARROWED = "/v1/users/:userId/:narrowing/:narrowedId/options";
+    /** The routes (Vert.x templates) this answers ahead of the REST layer, which has the same paths. */
+    public static final String PATH = "/v1/:kind/:id/options";
+    public static final String NARROWED = "/v1/users/:userId/:narrowing/:narrowedId/options";
     /** The one query the route answers: the values in force. */
     private static final String INHERIT = "inherit=true";
 

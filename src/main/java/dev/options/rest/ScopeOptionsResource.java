@@ -22,9 +22,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.option.Channel;
@@ -86,11 +83,10 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(SCOPE)
-    @Operation(summary = "Read an organization, project or user scope", description = READ)
     public Uni<Response> read(@PathParam("kind") String kind, @PathParam("id") String id,
-            @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
-            @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
-            @Parameter(description = "the stored options as they were at this version, under today's defaults") @QueryParam("version") String version,
+            @QueryParam("defaults") String defaults,
+            @QueryParam("inherit") String inherit,
+            @QueryParam("version") String version,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         return read(scope(kind, id), defaults, inherit, version, cacheControl, pragma, ifNoneMatch);
@@ -98,12 +94,11 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(NARROWED)
-    @Operation(summary = "Read a user's scope in a project or organization", description = READ)
     public Uni<Response> readNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId,
-            @Parameter(description = "exclude: stored values only, without defaults") @QueryParam("defaults") String defaults,
-            @Parameter(description = "true: resolve inheritance and report sources") @QueryParam("inherit") String inherit,
-            @Parameter(description = "the stored options as they were at this version, under today's defaults") @QueryParam("version") String version,
+            @QueryParam("defaults") String defaults,
+            @QueryParam("inherit") String inherit,
+            @QueryParam("version") String version,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         return read(narrowed(userId, narrowing, narrowedId), defaults, inherit, version, cacheControl, pragma, ifNoneMatch);
@@ -111,7 +106,6 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(SCOPE + "/{key}")
-    @Operation(summary = "Read one option", description = GET)
     public Uni<Response> get(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
@@ -120,7 +114,6 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(NARROWED + "/{key}")
-    @Operation(summary = "Read one option of a user's scope in a project or organization", description = GET)
     public Uni<Response> getNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma,
@@ -130,7 +123,6 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(SCOPE + "/{key}/explain")
-    @Operation(summary = "Explain an option's value in force", description = EXPLAIN)
     public Uni<Response> explain(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
         return explain(scope(kind, id), key, cacheControl, pragma);
@@ -138,7 +130,6 @@ public class ScopeOptionsResource {
 
     @GET
     @Path(NARROWED + "/{key}/explain")
-    @Operation(summary = "Explain an option's value in force in a user's scope in a project or organization", description = EXPLAIN)
     public Uni<Response> explainNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.CACHE_CONTROL) String cacheControl, @HeaderParam("Pragma") String pragma) {
@@ -148,7 +139,6 @@ public class ScopeOptionsResource {
     @PUT
     @Path(SCOPE + "/{key}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Set one option", description = PUT_DESCRIPTION)
     public Uni<Response> put(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             byte[] body) {
@@ -158,7 +148,6 @@ public class ScopeOptionsResource {
     @PUT
     @Path(NARROWED + "/{key}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Set one option of a user's scope in a project or organization", description = PUT_DESCRIPTION)
     public Uni<Response> putNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
@@ -168,7 +157,6 @@ public class ScopeOptionsResource {
 
     @DELETE
     @Path(SCOPE + "/{key}")
-    @Operation(summary = "Unset one option", description = UNSET)
     public Uni<Response> unset(@PathParam("kind") String kind, @PathParam("id") String id, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         return unset(scope(kind, id), key, ifMatch);
@@ -176,7 +164,6 @@ public class ScopeOptionsResource {
 
     @DELETE
     @Path(NARROWED + "/{key}")
-    @Operation(summary = "Unset one option of a user's scope in a project or organization", description = UNSET)
     public Uni<Response> unsetNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
@@ -186,7 +173,6 @@ public class ScopeOptionsResource {
     @PATCH
     @Path(SCOPE)
     @Consumes({ MERGE_PATCH_JSON, MediaType.APPLICATION_JSON })
-    @Operation(summary = "Change several options atomically", description = PATCH_DESCRIPTION)
     public Uni<Response> patch(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             byte[] body) {
@@ -196,8 +182,6 @@ public class ScopeOptionsResource {
     @PATCH
     @Path(NARROWED)
     @Consumes({ MERGE_PATCH_JSON, MediaType.APPLICATION_JSON })
-    @Operation(summary = "Change several options of a user's scope in a project or organization atomically",
-            description = PATCH_DESCRIPTION)
     public Uni<Response> patchNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
@@ -207,7 +191,6 @@ public class ScopeOptionsResource {
 
     @DELETE
     @Path(SCOPE)
-    @Operation(summary = "Reset the scope", description = RESET)
     public Uni<Response> reset(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         return reset(scope(kind, id), ifMatch);
@@ -215,7 +198,6 @@ public class ScopeOptionsResource {
 
     @DELETE
     @Path(NARROWED)
-    @Operation(summary = "Reset a user's scope in a project or organization", description = RESET)
     public Uni<Response> resetNarrowed(@PathParam("userId") String userId, @PathParam("narrowing") String narrowing,
             @PathParam("narrowedId") String narrowedId, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         return reset(narrowed(userId, narrowing, narrowedId), ifMatch);
@@ -223,32 +205,15 @@ public class ScopeOptionsResource {
 
     @PUT
     @Path(SCOPE)
-    @Operation(hidden = true)
     public Uni<Response> replaceScope(@PathParam("kind") String kind, @PathParam("id") String id) {
         throw notAllowed();
     }
 
     @PUT
     @Path(NARROWED)
-    @Operation(hidden = true)
     public Uni<Response> replaceNarrowed(@PathParam("userId") String userId) {
         throw notAllowed();
     }
-
-    private static final String READ = "The scope document: version and effective options."
-            + " Cache-Control: no-cache reads the primary database. If-None-Match with the current version answers 304."
-            + " inherit=true answers the values in force along the scope's chain (default, organization, project,"
-            + " user, the scope), the source of every value and the keys locked above the scope; its ETag carries"
-            + " every layer's version, narrowest first. version=N answers the stored options as they were at"
-            + " version N (404 beyond the history kept or the current version).";
-    private static final String EXPLAIN = "The chain of the key's value in force, narrowest first: each scope's version"
-            + " and stored value, the lock that enforces it, the default last.";
-    private static final String GET = "The bare JSON value, stored or defaulted; 404 if neither.";
-    private static final String PUT_DESCRIPTION = "The body is the bare JSON value (not null).";
-    private static final String UNSET = "Idempotent; the default applies again.";
-    private static final String PATCH_DESCRIPTION = "JSON Merge Patch (RFC 7396): a member sets its key, a null member"
-            + " unsets it, an object member merges into an object value recursively. All of it or none of it.";
-    private static final String RESET = "Unsets every stored option; defaults apply again.";
 
     // --- the endpoints, for any scope ------------------------------------------------------------
 

@@ -11,9 +11,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-
 import dev.options.config.OptionsConfig;
 import dev.options.option.OptionService;
 import dev.options.problem.ProblemException;
@@ -39,25 +36,22 @@ public class ScopesResource {
 
     @GET
     @Path("organizations/options/{key}")
-    @Operation(summary = "Read one option across organizations")
     public Uni<Response> organizationsBulk(@PathParam("key") String key,
-            @Parameter(description = "comma-separated organization ids, at most 1000") @QueryParam("ids") List<String> ids) {
+            @QueryParam("ids") List<String> ids) {
         return bulk(ScopeKind.ORGANIZATION, key, ids);
     }
 
     @GET
     @Path("projects/options/{key}")
-    @Operation(summary = "Read one option across projects")
     public Uni<Response> projectsBulk(@PathParam("key") String key,
-            @Parameter(description = "comma-separated project ids, at most 1000") @QueryParam("ids") List<String> ids) {
+            @QueryParam("ids") List<String> ids) {
         return bulk(ScopeKind.PROJECT, key, ids);
     }
 
     @GET
     @Path("users/options/{key}")
-    @Operation(summary = "Read one option across users (their user-level scopes)")
     public Uni<Response> usersBulk(@PathParam("key") String key,
-            @Parameter(description = "comma-separated user ids, at most 1000") @QueryParam("ids") List<String> ids) {
+            @QueryParam("ids") List<String> ids) {
         return bulk(ScopeKind.USER, key, ids);
     }
 

@@ -3,15 +3,17 @@ package dev.options.store;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -313,31 +315,77 @@ public class OptionManager {
     }
 
     /**
-     * {@link #writeIfAt} for saves of one scope that follow one another, each at the version the one
-     * before it writes, in one transaction: the scope's row is locked, then every statement sent at
-     * once, in order, and one commit. A save whose conditions fail is not made, nor (its version
-     * resting on it) is any save after it. Answers the saves' outbox row ids in order, null for those
-     * not made; all null when Postgres refuses a statement, since the transaction then commits nothing.
-     * Fails when the scope's lock could not be had in time, and when the connection is lost (the
-     * commit may have happened).
+     * {@link #writeIfAt} for saves of one scope that follow one another, each at the version after the
+     * one before it, as one statement, made only if the scope is at the version before the first's and
+     * the scopes above it are as every save's guard requires: the options as the last save leaves
+     * them, the version set to the last's, and each save's own history entry and outbox row. Answers
+     * the saves' outbox row ids in order; all null when the conditions fail or Postgres refuses the
+     * statement (nothing is written then). Fails when the connection is lost (it may have committed)
+     * or the scope's lock could not be had in time. Only saves of options (no locks, organization or
+     * epoch) and of one pinned scope may follow one another.
      */
-    public Uni<List<Long>> writeInOrderIfAt(List<Conditional> saves) {
-        String key = saves.get(0).scope().key().value();
-        List<Long> none = new ArrayList<>();
-        saves.forEach(save -> none.add(null));
-        return Uncancellable.of(primary.withTransaction(connection -> connection
-                        .preparedQuery("SELECT 1 FROM option_scopes WHERE scope_key = $1 FOR UPDATE")
-                        .execute(Tuple.of(key))
-                        .invoke(() -> count(locks))
-                        // sent together, the statements are pipelined on the one connection and run in order
-                        .chain(locked -> Uni.join().all(saves.stream().map(save -> {
-                            GroupedSaves.Save statement = conditional(save.scope(), save.version(), save.changes(), save.by(),
-                                    save.guard());
-                            return connection.preparedQuery(statement.sql()).execute(Tuple.from(statement.parameters()))
-                                    .invoke(() -> count(writes))
-                                    .map(rows -> Optional.ofNullable(firstLong(rows, null)));
-                        }).toList()).andFailFast()))
-                .map(made -> made.stream().map(id -> id.orElse(null)).toList())
+    public Uni<List<Long>> writeChainIfAt(List<Conditional> saves) {
+        Conditional first = saves.get(0);
+        Scope scope = first.scope();
+        Map<String, JsonNode> upserts = new TreeMap<>();
+        Set<String> deletes = new TreeSet<>();
+        Set<ScopeKey> lockers = new LinkedHashSet<>();
+        Set<String> written = new TreeSet<>();
+        List<Long> versions = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        List<String> histories = new ArrayList<>();
+        List<String> actors = new ArrayList<>();
+        List<String> channels = new ArrayList<>();
+        for (Conditional save : saves) {
+            Changes changes = save.changes();
+            if (!save.scope().equals(scope) || save.version() != first.version() + versions.size()
+                    || changes.locks() != null || changes.organization() != null || changes.epoch() != null
+                    || !Objects.equals(save.guard().pinned(), first.guard().pinned())
+                    || !Objects.equals(save.guard().pinnedOrganization(), first.guard().pinnedOrganization())) {
+                throw new IllegalArgumentException("saves that do not follow one another in one scope: " + saves);
+            }
+            changes.deletes().forEach(key -> {
+                upserts.remove(key);
+                deletes.add(key);
+            });
+            changes.upserts().forEach((key, value) -> {
+                deletes.remove(key);
+                upserts.put(key, value);
+            });
+            lockers.addAll(save.guard().lockers());
+            written.addAll(save.guard().written());
+            versions.add(save.version());
+            keys.add(OptionJson.text(changes.keys()));
+            histories.add(changes.historyJson());
+            actors.add(save.by().actor() == null ? "" : save.by().actor());
+            channels.add(save.by().channel());
+        }
+        Guard guard = new Guard(List.copyOf(lockers), written, first.guard().pinned(), first.guard().pinnedOrganization());
+        Tuple parameters = Tuple.tuple();
+        scopeParameters(scope).forEach(parameters::addValue);
+        parameters.addString(OptionJson.text(OptionJson.object(upserts)))
+                .addString(OptionJson.text(deletes))
+                .addArrayOfLong(versions.toArray(Long[]::new))
+                .addArrayOfString(keys.toArray(String[]::new))
+                .addString(first.changes().stateJson())
+                .addArrayOfString(histories.toArray(String[]::new))
+                .addArrayOfString(actors.toArray(String[]::new))
+                .addArrayOfString(channels.toArray(String[]::new))
+                .addString(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()))
+                .addString(OptionJson.text(guard.written()))
+                .addString(guard.pin());
+        List<Long> none = new ArrayList<>(Collections.nCopies(saves.size(), (Long) null));
+        return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeChainIfAt()).execute(parameters)
+                .invoke(() -> count(writes))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return none;
+                    }
+                    Map<Long, Long> byVersion = new HashMap<>();
+                    rows.forEach(row -> byVersion.put(row.getLong(1), row.getLong(0)));
+                    return versions.stream().map(byVersion::get).toList();
+                })
+                // refused, the statement wrote nothing
                 .onFailure(failure -> failure instanceof PgException && !PostgresWaits.gaveUp(failure))
                 .recoverWithItem(none));
     }

@@ -17,7 +17,8 @@ import dev.options.scope.ScopeKind;
  * assembled. Parameter {@code ?1} is always the scope key and {@code ?2..} the scope's identifiers
  * in {@link ScopeKind#idColumns()} order.
  */
-record ScopeSql(String load, String write, String writeIfAt, String writeManyIfAt, String bulk, String loadMany) {
+record ScopeSql(String load, String write, String writeIfAt, String writeManyIfAt, String writeChainIfAt, String bulk,
+        String loadMany) {
 
     /** A statement in the reactive client's own placeholders ({@code $1}) instead of {@code ?1}. */
     static String positional(String sql) {
@@ -65,7 +66,7 @@ record ScopeSql(String load, String write, String writeIfAt, String writeManyIfA
         // One statement for the whole save: the version bump, then (only if the bump found its row)
         // the upserts, the deletes and the outbox row. In the locking save the scope's row is held,
         // so the bump always finds it.
-        String write = save(kind, table, columns, insertValues, "");
+        String write = save(kind, table, columns, insertValues, "", false);
         // The same save as one autocommitted statement, made only if the scope is still at the version
         // before ?version: the UPDATE takes the scope's row lock (waiting for a holder, then checking
         // the version again), and every other part runs only if it bumped the version. No row back:
@@ -75,15 +76,15 @@ record ScopeSql(String load, String write, String writeIfAt, String writeManyIfA
         // against: each is read FOR SHARE, so a lock or a move committed while the statement waits is
         // seen, and one not yet begun waits for this save's commit (see Saves).
         int lockers = firstFreeParameter(kind) + 8;
-        String pin = "cast(cast(?" + (lockers + 2) + " AS text) AS jsonb)";
-        String guard = " AND version = cast(?" + version + " AS bigint) - 1"
-                + " AND (SELECT count(*) FROM (SELECT 1 FROM option_scopes l"
-                + " WHERE l.scope_key IN (SELECT jsonb_array_elements_text(cast(cast(?" + lockers + " AS text) AS jsonb)))"
-                + " AND NOT (l.locks ?| ARRAY(SELECT jsonb_array_elements_text(cast(cast(?" + (lockers + 1) + " AS text) AS jsonb))))"
-                + " AND (l.scope_key IS DISTINCT FROM " + pin + " ->> 'scope'"
-                + " OR l.organization_id IS NOT DISTINCT FROM cast(" + pin + " ->> 'organization' AS bigint))"
-                + " FOR SHARE OF l) held) = jsonb_array_length(cast(cast(?" + lockers + " AS text) AS jsonb))";
-        String writeIfAt = save(kind, table, columns, insertValues, guard);
+        String guard = " AND version = cast(?" + version + " AS bigint) - 1" + heldBy(lockers);
+        String writeIfAt = save(kind, table, columns, insertValues, guard, false);
+        // Saves of one scope that follow one another as one statement, all made or none: the options
+        // as the last leaves them, the version from the first's to the last's, each save's own history
+        // entry and outbox row (?version an array of their versions, ?keys, ?history, ?actor, ?channel
+        // arrays of theirs), the guard's scopes those of all of them
+        String versions = "(cast(?" + version + " AS bigint[]))";
+        String writeChainIfAt = save(kind, table, columns, insertValues,
+                " AND version = " + versions + "[1] - 1" + heldBy(lockers), true);
 
         // Many scopes as load reads one, in one statement (so from one snapshot): ?1 their keys,
         // ?2.. their ids (an array per identifier column); rows by the scope's position in them (from
@@ -116,19 +117,53 @@ record ScopeSql(String load, String write, String writeIfAt, String writeManyIfA
                     + " ORDER BY array_position(cast(?1 AS text[]), o.key) LIMIT 1) o ON true";
         }
         return new ScopeSql(positional(load), write, positional(writeIfAt), positional(writeMany(kind, table, columns)),
-                bulk == null ? null : positional(bulk), positional(loadMany));
+                positional(writeChainIfAt), bulk == null ? null : positional(bulk), positional(loadMany));
     }
 
-    /** The save's statement; {@code guard} is added to the version bump's condition. */
-    private static String save(ScopeKind kind, String table, String columns, List<String> insertValues, String guard) {
+    /**
+     * The condition that every scope above that can lock ({@code ?lockers}, a JSON array of scope
+     * keys) has a row, locks none of the keys written ({@code ?lockers + 1}) and, for
+     * {@code ?lockers + 2}'s project, still belongs to the organization the save was judged against;
+     * each read FOR SHARE.
+     */
+    private static String heldBy(int lockers) {
+        String pin = "cast(cast(?" + (lockers + 2) + " AS text) AS jsonb)";
+        return " AND (SELECT count(*) FROM (SELECT 1 FROM option_scopes l"
+                + " WHERE l.scope_key IN (SELECT jsonb_array_elements_text(cast(cast(?" + lockers + " AS text) AS jsonb)))"
+                + " AND NOT (l.locks ?| ARRAY(SELECT jsonb_array_elements_text(cast(cast(?" + (lockers + 1) + " AS text) AS jsonb))))"
+                + " AND (l.scope_key IS DISTINCT FROM " + pin + " ->> 'scope'"
+                + " OR l.organization_id IS NOT DISTINCT FROM cast(" + pin + " ->> 'organization' AS bigint))"
+                + " FOR SHARE OF l) held) = jsonb_array_length(cast(cast(?" + lockers + " AS text) AS jsonb))";
+    }
+
+    /**
+     * The save's statement; {@code guard} is added to the version bump's condition. For a
+     * {@code chain} of saves, the version, keys, history, actor and channel parameters are arrays,
+     * one element per save: the version set is the last one, and each save has its history entry and
+     * outbox row, whose ids come back with their versions.
+     */
+    private static String save(ScopeKind kind, String table, String columns, List<String> insertValues, String guard,
+            boolean chain) {
         int next = firstFreeParameter(kind);
         int upserts = next;
         int deletes = next + 1;
         int version = next + 2;
         int keys = next + 3;
         String state = "cast(cast(?" + (next + 4) + " AS text) AS jsonb)";
+        String versions = "(cast(?" + version + " AS bigint[]))";
+        String history = chain
+                ? " SELECT ?1, h.version, clock_timestamp(), nullif(h.actor, ''), h.channel, cast(h.changes AS jsonb)"
+                        + " FROM unnest(" + versions + ", cast(?" + (next + 6) + " AS text[]), cast(?" + (next + 7) + " AS text[]),"
+                        + " cast(?" + (next + 5) + " AS text[])) AS h(version, actor, channel, changes) WHERE EXISTS (SELECT 1 FROM bumped)"
+                : " SELECT ?1, bumped.version, clock_timestamp(), nullif(cast(?" + (next + 6) + " AS text), ''),"
+                        + " cast(?" + (next + 7) + " AS text), cast(cast(?" + (next + 5) + " AS text) AS jsonb) FROM bumped";
+        String outbox = chain
+                ? " SELECT ?1, o.version, cast(o.keys AS jsonb), clock_timestamp() FROM unnest(" + versions + ", cast(?" + keys
+                        + " AS text[])) AS o(version, keys) WHERE EXISTS (SELECT 1 FROM bumped) RETURNING id, version"
+                : " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb), clock_timestamp() FROM bumped RETURNING id";
         return "WITH bumped AS ("
-                + "UPDATE option_scopes SET version = cast(?" + version + " AS bigint), updated_at = now(),"
+                + "UPDATE option_scopes SET version = "
+                + (chain ? versions + "[cardinality(" + versions + ")]" : "cast(?" + version + " AS bigint)") + ", updated_at = now(),"
                 + " locks = coalesce(" + state + " -> 'locks', locks),"
                 + " organization_id = coalesce(cast(" + state + " ->> 'organization' AS bigint), organization_id),"
                 // the first write fixes the scope's epoch of defaults at the registry's current one
@@ -147,13 +182,10 @@ record ScopeSql(String load, String write, String writeIfAt, String writeManyIfA
                 + " AND EXISTS (SELECT 1 FROM bumped)"
                 // the history's entry: dated, like the outbox row, when the statement runs; ?actor '' for none
                 + "), recorded AS ("
-                + "INSERT INTO option_history (scope_key, version, at, actor, channel, changes)"
-                + " SELECT ?1, bumped.version, clock_timestamp(), nullif(cast(?" + (next + 6) + " AS text), ''),"
-                + " cast(?" + (next + 7) + " AS text), cast(cast(?" + (next + 5) + " AS text) AS jsonb) FROM bumped"
+                + "INSERT INTO option_history (scope_key, version, at, actor, channel, changes)" + history
                 // created when the row is written, not when the transaction began (now()): a save that
                 // waited for the scope's lock is not already due for the relay when it commits
-                + ") INSERT INTO option_outbox (scope_key, version, keys, created_at)"
-                + " SELECT ?1, bumped.version, cast(cast(?" + keys + " AS text) AS jsonb), clock_timestamp() FROM bumped RETURNING id";
+                + ") INSERT INTO option_outbox (scope_key, version, keys, created_at)" + outbox;
     }
 
     /**

@@ -172,9 +172,9 @@ class GroupedSavesTest {
     }
 
     @Test
-    void savesOfOneScopeInOrderAreEachMadeAtTheirOwnVersionInOneTransaction() {
+    void savesOfOneScopeThatFollowOneAnotherAreEachMadeAtTheirOwnVersionInOneStatement() {
         Scope scope = scopesAtVersionOne(1).get(0);
-        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b"),
+        List<Long> made = manager.writeChainIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b"),
                 following(scope, 4, "c"))).await().atMost(Duration.ofSeconds(30));
 
         assertThat(made).doesNotContainNull().doesNotHaveDuplicates().hasSize(3);
@@ -183,23 +183,41 @@ class GroupedSavesTest {
     }
 
     @Test
-    void aSaveWhoseConditionsFailIsNotMadeNorIsAnyAfterIt() {
+    void savesThatFollowOneAnotherLeaveTheOptionsAsTheLastLeavesThem() {
         Scope scope = scopesAtVersionOne(1).get(0);
-        // the second judged against version 4 while the first writes 2; the third follows the second
-        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 5, "b"),
-                following(scope, 6, "c"))).await().atMost(Duration.ofSeconds(30));
+        Changes setBoth = new Changes(Map.of("k2", TextNode.valueOf("a"), "z.gone", TextNode.valueOf("soon")), Set.of(), 1);
+        Changes unsetOne = new Changes(Map.of(), Set.of("z.gone"), 1);
+        Changes setAgain = new Changes(Map.of("k2", TextNode.valueOf("c")), Set.of(), 1);
+        List<Long> made = manager.writeChainIfAt(List.of(
+                new OptionManager.Conditional(scope, 2, setBoth, BY, OptionManager.Guard.NONE),
+                new OptionManager.Conditional(scope, 3, unsetOne, BY, OptionManager.Guard.NONE),
+                new OptionManager.Conditional(scope, 4, setAgain, BY, OptionManager.Guard.NONE)))
+                .await().atMost(Duration.ofSeconds(30));
 
-        assertThat(made.get(0)).isNotNull();
-        assertThat(made.subList(1, 3)).containsOnlyNulls();
-        assertThat(history(scope)).containsExactly("2 a");
-        assertThat(Database.version(scope.key().value())).isEqualTo(2);
+        assertThat(made).doesNotContainNull().hasSize(3);
+        assertThat(history(scope)).containsExactly("2 a", "3 null", "4 c");
+        assertThat(Database.text("SELECT string_agg(key || '=' || (value #>> '{}'), ',' ORDER BY key) FROM project_options"
+                + " WHERE project_id = ?", scope.ids().get(0))).isEqualTo("k2=c");
+        assertThat(Database.version(scope.key().value())).isEqualTo(4);
+    }
+
+    @Test
+    void savesThatDoNotFollowTheScopesVersionAreNoneOfThemMade() {
+        Scope scope = scopesAtVersionOne(1).get(0);
+        // judged as if the scope were at version 4; it is at 1
+        List<Long> made = manager.writeChainIfAt(List.of(following(scope, 5, "a"), following(scope, 6, "b")))
+                .await().atMost(Duration.ofSeconds(30));
+
+        assertThat(made).hasSize(2).containsOnlyNulls();
+        assertThat(history(scope)).isEmpty();
+        assertThat(Database.version(scope.key().value())).isEqualTo(1);
     }
 
     @Test
     void aStatementPostgresRefusesMakesNoneOfTheSaves() {
         Scope scope = scopesAtVersionOne(1).get(0);
         // Postgres's jsonb holds no NUL character: the second statement is refused, the transaction rolled back
-        List<Long> made = manager.writeInOrderIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b\u0000"),
+        List<Long> made = manager.writeChainIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b\u0000"),
                 following(scope, 4, "c"))).await().atMost(Duration.ofSeconds(30));
 
         assertThat(made).hasSize(3).containsOnlyNulls();
@@ -215,7 +233,7 @@ class GroupedSavesTest {
     /** The scope's history entries as "version value", oldest first. */
     private List<String> history(Scope scope) {
         List<String> entries = new ArrayList<>();
-        pool.preparedQuery("SELECT version || ' ' || (changes -> 0 ->> 'new')"
+        pool.preparedQuery("SELECT version || ' ' || coalesce(changes -> 0 ->> 'new', 'null')"
                         + " FROM option_history WHERE scope_key = $1 ORDER BY version")
                 .execute(Tuple.of(scope.key().value())).await().atMost(Duration.ofSeconds(10))
                 .forEach(row -> entries.add(row.getString(0)));
