@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -183,50 +184,78 @@ class Saves {
      * The save whose turn it is, with the saves waiting behind it that can follow it: each in turn,
      * on its own context, stages its edit against the scope as the one before it is to write it; then
      * all go as one statement ({@link OptionManager#writeChainIfAt}), all made or none, each its own
-     * version, history entry and outbox row, and each answers its own caller with the document of its
-     * own version (or takes the locking save, when none was made). The first that cannot follow (a
-     * precondition or an edit that fails against that state, nothing to change, a change of more than
-     * options) stays first in line. Answers the leader's outcome once every follower has been
-     * answered, so the turn ends after all.
+     * version, history entry and outbox row. When made, each answers its own caller with the document
+     * of its own version, published in version order (the leader first), and the leader's outcome
+     * comes once all have been answered, so the turn ends after all. When none is made, the followers
+     * are put back first in line, in their order, as they were, and the leader takes the locking
+     * save: each then takes its own turn again. The first that cannot follow (a precondition or an
+     * edit that fails against that state, nothing to change, a change of more than options) stays
+     * first in line. Everything of the leader's runs on its own context ({@code own}).
      */
     private Uni<Outcome> withFollowers(Prepared leader, Pending own) {
-        if (!optionsOnly(leader)) {
+        if (own == null || !optionsOnly(leader)) {
             return sent(leader);
         }
+        ScopeKey key = leader.entry().scope().key();
         List<Link> chain = new ArrayList<>();
         chain.add(new Link(leader, null));
-        return gather(leader.entry().scope().key(), chain).chain(links -> {
-            if (links.size() == 1) {
-                return sent(leader);
-            }
-            List<Link> followers = links.subList(1, links.size());
-            return store.writeChainIfAt(links.stream().map(link -> link.prepared().statement()).toList())
-                    .onItemOrFailure().transformToUni((made, failure) -> {
-                        if (failure == null && made.get(0) != null) {
-                            chains.record(links.size());
-                        }
-                        List<Uni<Void>> answered = new ArrayList<>();
+        // whatever context a step ends on, the leader's own goes on (and answers) on its own
+        Executor ownContext = task -> own.context().runOnContext(ignored -> task.run());
+        return gather(key, chain).emitOn(ownContext)
+                .chain(links -> links.size() == 1 ? sent(leader) : sentTogether(own, key, links))
+                .emitOn(ownContext);
+    }
+
+    /** The leader and its followers ({@code links}, in order) as one statement, and what came of it. */
+    private Uni<Outcome> sentTogether(Pending own, ScopeKey key, List<Link> links) {
+        Prepared leader = links.get(0).prepared();
+        List<Link> followers = links.subList(1, links.size());
+        // the statement runs to its end by itself; so must the publishing of what it committed
+        return Uncancellable.of(Uni.createFrom().deferred(() -> store.writeChainIfAt(links.stream()
+                                .map(link -> link.prepared().statement()).toList()))
+                .onItemOrFailure().transformToUni((made, failure) -> {
+                    if (failure == null && made.get(0) != null) {
+                        chains.record(links.size());
+                        // published in version order: each once the one before it has been
+                        Uni<Outcome> published = onContext(own.context(), () -> made(leader, made.get(0)));
                         for (int i = 0; i < followers.size(); i++) {
                             Link link = followers.get(i);
-                            Long outboxId = failure == null ? made.get(i + 1) : null;
-                            answered.add(link.answer(() -> {
-                                if (failure != null) {
+                            Long outboxId = made.get(i + 1);
+                            published = published.call(ignored -> link.answer(() -> made(link.prepared(), outboxId)
+                                    .chain(outcome -> settledOr(outcome, link.follower().payload().locking()))));
+                        }
+                        return published;
+                    }
+                    if (failure != null && !(failure instanceof IllegalArgumentException)) {
+                        // the connection lost, or the lock not had in time: it may have committed; all fail
+                        return onContext(own.context(), () -> {
+                                    abandon(leader);
+                                    return Uni.createFrom().voidItem();
+                                })
+                                .chain(() -> Uni.join().all(followers.stream().map(link -> link.answer(() -> {
                                     abandon(link.prepared());
                                     return Uni.createFrom().failure(failure);
-                                }
-                                return made(link.prepared(), outboxId)
-                                        .chain(outcome -> settledOr(outcome, link.follower().payload().locking()));
-                            }));
-                        }
-                        return Uni.join().all(answered).andCollectFailures().onFailure().recoverWithNull()
-                                .chain(ignored -> onContext(own.context(), () -> {
-                                    if (failure != null) {
-                                        abandon(leader);
-                                        return Uni.createFrom().failure(failure);
-                                    }
-                                    return made(leader, made.get(0));
-                                }));
-                    });
+                                })).toList()).andCollectFailures().onFailure().recoverWithNull())
+                                .chain(ignored -> Uni.createFrom().failure(failure));
+                    }
+                    // none made: the followers back first in line as they were, the leader to the lock
+                    return putBack(key, followers).chain(() -> onContext(own.context(), () -> made(leader, null)));
+                }));
+    }
+
+    /** Puts {@code followers} back first in line, in their order, each restored on its own context first. */
+    private Uni<Void> putBack(ScopeKey key, List<Link> followers) {
+        Uni<Void> restored = Uni.createFrom().voidItem();
+        for (Link link : followers) {
+            restored = restored.chain(() -> onContext(link.follower().payload().context(), () -> {
+                abandon(link.prepared());
+                return Uni.createFrom().voidItem();
+            }));
+        }
+        return restored.invoke(() -> {
+            for (int i = followers.size() - 1; i >= 0; i--) {
+                writers.putBack(key, followers.get(i).follower());
+            }
         });
     }
 
@@ -238,14 +267,16 @@ class Saves {
         }
         Pending pending = follower.payload();
         Prepared before = chain.get(chain.size() - 1).prepared();
-        return onContext(pending.context(), () -> follow(pending, before)).chain(outcome -> {
-            if (outcome instanceof Prepared prepared) {
-                chain.add(new Link(prepared, follower));
-                return gather(key, chain);
-            }
-            writers.putBack(key, follower);
-            return Uni.createFrom().item(chain);
-        });
+        return onContext(pending.context(), () -> follow(pending, before))
+                .onFailure().recoverWithItem(new ForTheLock())
+                .chain(outcome -> {
+                    if (outcome instanceof Prepared prepared) {
+                        chain.add(new Link(prepared, follower));
+                        return gather(key, chain);
+                    }
+                    writers.putBack(key, follower);
+                    return Uni.createFrom().item(chain);
+                });
     }
 
     /** Whether a save changes options only (no lock, organization or epoch), as saves that follow one another must. */
@@ -265,7 +296,7 @@ class Saves {
             return FOR_THE_LOCK;
         }
         entry.loaded(before.after(), ReadFlag.NORMAL);
-        return writeIfAt(entry, pending.ifMatch(), pending.edit(), held, true)
+        return Uni.createFrom().deferred(() -> writeIfAt(entry, pending.ifMatch(), pending.edit(), held, true))
                 .onFailure().recoverWithItem(new ForTheLock())
                 .map(outcome -> {
                     // one statement makes them all: only changes of options, judged against the same scopes above

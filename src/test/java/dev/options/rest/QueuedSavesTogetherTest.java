@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.options.Database;
 import dev.options.Fixtures;
 import dev.options.Http;
 import dev.options.Together;
@@ -27,10 +28,11 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * Saves queued behind one another on a scope go to Postgres together (one transaction), yet each is
+ * Saves queued behind one another on a scope go to Postgres together (one statement), yet each is
  * its own: its own version, its own history entry, and an answer that is the document of its own
  * version, exactly as if each had been made alone in that order; one that cannot follow (a failed
- * precondition) fails alone.
+ * precondition) fails alone; and when the scope has moved on under them (another instance wrote it),
+ * none is made together and each is still made once, under the scope's lock.
  */
 @QuarkusTest
 class QueuedSavesTogetherTest {
@@ -94,6 +96,7 @@ class QueuedSavesTogetherTest {
         Http http = new Http(base);
         String scope = "/v1/organizations/" + Fixtures.newId();
         assertThat(http.send("PUT", scope + "/options/seed", "application/json", "0").status()).isEqualTo(200);
+        double followedBefore = followed();
 
         List<Callable<Http.Answer>> writers = new ArrayList<>();
         for (int i = 0; i < 48; i++) {
@@ -123,6 +126,42 @@ class QueuedSavesTogetherTest {
         JsonNode now = http.get(scope + "/options", "Cache-Control", "no-cache").json();
         assertThat(now.get("version").asLong()).isEqualTo(1 + versions.size());
         assertThat(storedKeys(now)).hasSize(1 + versions.size());
+        assertThat(followed() - followedBefore).as("the others still followed one another").isPositive();
+    }
+
+    @Test
+    void savesQueuedOnAScopeThatMovedOnUnderThemAreEachMadeOnceUnderItsLock() throws Exception {
+        Http http = new Http(base);
+        long id = Fixtures.newId();
+        String scope = "/v1/organizations/" + id;
+        assertThat(http.send("PUT", scope + "/options/seed", "application/json", "0").status()).isEqualTo(200);
+        // another instance's write, as this one's caches have not heard of it: its saves judge against version 1
+        Database.execute("UPDATE option_scopes SET version = 2 WHERE scope_key = ?", "organization_options:" + id);
+
+        List<Callable<Http.Answer>> writers = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            String key = "c" + i;
+            writers.add(() -> http.send("PUT", scope + "/options/" + key, "application/json", "\"" + key + "\""));
+        }
+        List<Http.Answer> answers = Together.run(writers);
+
+        assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
+        Map<Long, String> keyAt = new HashMap<>();
+        for (int i = 0; i < answers.size(); i++) {
+            keyAt.put(answers.get(i).json().get("version").asLong(), "c" + i);
+        }
+        assertThat(new TreeSet<>(keyAt.keySet())).containsExactlyElementsOf(LongStream.rangeClosed(3, 34).boxed().toList());
+        for (Http.Answer answer : answers) {
+            long version = answer.json().get("version").asLong();
+            Set<String> expected = new TreeSet<>(List.of("seed"));
+            keyAt.forEach((at, key) -> {
+                if (at <= version) {
+                    expected.add(key);
+                }
+            });
+            assertThat(storedKeys(answer.json())).as("the document of version %d", version).isEqualTo(expected);
+        }
+        assertThat(storedKeys(http.get(scope + "/options", "Cache-Control", "no-cache").json())).hasSize(33);
     }
 
     /** The keys a document shows that the tests wrote (definitions' defaults aside). */
@@ -136,7 +175,7 @@ class QueuedSavesTogetherTest {
         return keys;
     }
 
-    /** Saves made as followers so far: every chain's members but the one whose turn it was. */
+    /** Saves made as followers so far: the members of every chain made, but the one whose turn it was. */
     private double followed() {
         DistributionSummary chains = meters.find("options.saves.chain.size").summary();
         return chains == null ? 0 : chains.totalAmount() - chains.count();

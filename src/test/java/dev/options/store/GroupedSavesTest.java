@@ -202,6 +202,44 @@ class GroupedSavesTest {
     }
 
     @Test
+    void eachSaveOfAChainHasItsOwnOutboxRowAndHistoryEntryWithItsOwnAttribution() {
+        Scope scope = scopesAtVersionOne(1).get(0);
+        List<OptionManager.Conditional> saves = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Changes changes = new Changes(Map.of("k" + i, TextNode.valueOf("v" + i)), Set.of(), 1);
+            saves.add(new OptionManager.Conditional(scope, 2 + i, changes,
+                    new OptionManager.Attribution("writer-" + i, i == 1 ? "revert" : "api"), OptionManager.Guard.NONE));
+        }
+        List<Long> made = manager.writeChainIfAt(saves).await().atMost(Duration.ofSeconds(30));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(Database.scalar("SELECT version FROM option_outbox WHERE id = ?", made.get(i)))
+                    .as("the outbox row answered for save %d", i).isEqualTo(2 + i);
+            assertThat(Database.text("SELECT actor || ' ' || channel || ' ' || (changes -> 0 ->> 'key') FROM option_history"
+                    + " WHERE scope_key = ? AND version = ?", scope.key().value(), 2 + i))
+                    .isEqualTo("writer-" + i + " " + (i == 1 ? "revert" : "api") + " k" + i);
+        }
+    }
+
+    @Test
+    void aChainOneOfWhoseKeysALockAboveHoldsIsNoneOfItMade() {
+        Scope project = scopesAtVersionOne(1).get(0);
+        Scope organization = Scope.organization(Fixtures.newId());
+        pool.preparedQuery("INSERT INTO option_scopes (scope_key, version, epoch, locks) VALUES ($1, 1, 1, '[\"k3\"]')")
+                .execute(Tuple.of(organization.key().value())).await().atMost(Duration.ofSeconds(10));
+        OptionManager.Guard free = new OptionManager.Guard(List.of(organization.key()), Set.of("k2"), null, null);
+        OptionManager.Guard locked = new OptionManager.Guard(List.of(organization.key()), Set.of("k3"), null, null);
+        List<Long> made = manager.writeChainIfAt(List.of(
+                new OptionManager.Conditional(project, 2, new Changes(Map.of("k2", TextNode.valueOf("a")), Set.of(), 1), BY, free),
+                new OptionManager.Conditional(project, 3, new Changes(Map.of("k3", TextNode.valueOf("b")), Set.of(), 1), BY, locked)))
+                .await().atMost(Duration.ofSeconds(30));
+
+        assertThat(made).hasSize(2).containsOnlyNulls();
+        assertThat(history(project)).isEmpty();
+        assertThat(Database.version(project.key().value())).isEqualTo(1);
+    }
+
+    @Test
     void savesThatDoNotFollowTheScopesVersionAreNoneOfThemMade() {
         Scope scope = scopesAtVersionOne(1).get(0);
         // judged as if the scope were at version 4; it is at 1
