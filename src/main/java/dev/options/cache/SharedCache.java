@@ -194,6 +194,20 @@ public class SharedCache {
         return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
+    /**
+     * {@link #offerWith} for several commands sent after the compare-and-set, in their order (in one
+     * round trip; on a cluster, the commands together and the compare-and-set beside them).
+     */
+    public Uni<Void> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
+        List<Request> all = new ArrayList<>(also.size() + 1);
+        all.add(offerCommand(key, stored));
+        all.addAll(also);
+        Uni<?> sent = cluster
+                ? Uni.combine().all().unis(redis.send(offerCommand(key, stored)), redis.batch(also)).discardItems()
+                : redis.batch(all);
+        return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
+    }
+
     private Request offerCommand(ScopeKey key, StoredScope stored) {
         String value = stored.version() + ":" + encode(stored);
         return Request.cmd(Command.EVAL)

@@ -1,5 +1,6 @@
 package dev.options.events;
 
+import java.util.List;
 import java.util.SortedSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,6 +12,7 @@ import dev.options.scope.Scope;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Request;
 
 /**
  * What follows a committed change: this instance's near cache takes the new version (read your
@@ -58,6 +60,40 @@ public class ChangePublisher {
                 .invoke(() -> sweeper.published(outboxId))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("change %s v%d left for the outbox relay: %s", scope.key(), after.version(), failure.getMessage());
+                    return null;
+                });
+    }
+
+    /** One committed change of a run of them ({@link #committedInOrder}). */
+    public record Committed(StoredScope after, byte[] document, SortedSet<String> keys, long outboxId, long ticket) {
+    }
+
+    /**
+     * {@link #committed} for changes of one scope committed together, in version order: the near
+     * cache takes each, Redis the last, and the events are appended in their order in one round trip,
+     * so that the feed carries them in version order; never fails.
+     */
+    public Uni<Void> committedInOrder(Scope scope, List<Committed> changes) {
+        Committed last = changes.get(changes.size() - 1);
+        for (Committed change : changes) {
+            if (caches) {
+                near.offer(scope.key(), new NearCache.Entry(change.after(), change.document()), change.ticket());
+            } else {
+                near.invalidate(scope.key(), change.after().version());
+            }
+        }
+        if (!feed.connected()) {
+            Log.debugf("changes %s up to v%d left for the outbox relay: the feed is not connected", scope.key(), last.after().version());
+            return Uni.createFrom().voidItem();
+        }
+        List<Request> events = changes.stream()
+                .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys())).toList();
+        Uni<Void> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
+        return delivered
+                .invoke(() -> changes.forEach(change -> sweeper.published(change.outboxId())))
+                .onFailure().recoverWithItem(failure -> {
+                    Log.warnf("changes %s up to v%d left for the outbox relay: %s", scope.key(), last.after().version(),
+                            failure.getMessage());
                     return null;
                 });
     }

@@ -193,6 +193,11 @@ public class InvalidationFeed {
                 .map(Response::toString);
     }
 
+    /** Appends events ({@link #appendCommand}s) in their order, in one round trip. */
+    public Uni<Void> appendAll(List<Request> events) {
+        return redis.batch(events).ifNoItem().after(config.cache().sharedTimeout()).fail().replaceWithVoid();
+    }
+
     /** The command that appends one event, for a caller that sends it along with others. */
     public Request appendCommand(ScopeKey scope, long version, Collection<String> keys) {
         return Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(config.feed().maxLength())

@@ -1,6 +1,7 @@
 package dev.options.option;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -215,12 +216,30 @@ class ConditionalSaves {
             abandon(prepared);
             return FOR_THE_LOCK;
         }
+        Written written = written(prepared, outboxId);
+        ChangePublisher.Committed change = written.change();
+        return Uncancellable.of(publisher.committed(scope, change.after(), change.document(), change.keys(), outboxId,
+                        change.ticket())
+                .map(ignored -> (Outcome) new Settled(written.view())));
+    }
+
+    /** A save made, on its own context, before it is published: the scope as it answers, and the change to publish. */
+    record Written(ScopeView view, ChangePublisher.Committed change) {
+    }
+
+    /** Records on its own context that {@code prepared} was made ({@code outboxId}), without publishing it yet. */
+    Written written(Prepared prepared, long outboxId) {
+        ScopeEntry entry = prepared.entry();
         conditionalSaves.increment();
         historyEntries.increment();
         entry.written(prepared.after());
-        return Uncancellable.of(publisher.committed(scope, prepared.after(), entry.document(registry), prepared.changes().keys(),
-                        outboxId, prepared.ticket())
-                .map(ignored -> (Outcome) new Settled(entry.view(registry))));
+        return new Written(entry.view(registry), new ChangePublisher.Committed(prepared.after(), entry.document(registry),
+                prepared.changes().keys(), outboxId, prepared.ticket()));
+    }
+
+    /** Publishes changes of one scope made together, in version order ({@link ChangePublisher#committedInOrder}). */
+    Uni<Void> published(Scope scope, List<ChangePublisher.Committed> changes) {
+        return Uncancellable.of(publisher.committedInOrder(scope, changes));
     }
 
     /** Puts a save not made back as it was before it was staged: its modifications, and the originals it was staged on. */

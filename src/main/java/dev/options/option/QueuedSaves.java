@@ -113,15 +113,7 @@ class QueuedSaves {
                 .onItemOrFailure().transformToUni((made, failure) -> {
                     if (failure == null && made.get(0) != null) {
                         chains.record(links.size());
-                        // published in version order: each once the one before it has been
-                        Uni<Outcome> published = onContext(own.context(), () -> conditional.made(leader, made.get(0)));
-                        for (int i = 0; i < followers.size(); i++) {
-                            Link link = followers.get(i);
-                            Long outboxId = made.get(i + 1);
-                            published = published.call(ignored -> link.answer(() -> conditional.made(link.prepared(), outboxId)
-                                    .chain(outcome -> ConditionalSaves.settledOr(outcome, link.follower().payload().locking()))));
-                        }
-                        return published;
+                        return answered(own, links, made);
                     }
                     if (failure != null && !(failure instanceof IllegalArgumentException)) {
                         // the connection lost, or the lock not had in time: it may have committed; all fail
@@ -138,6 +130,32 @@ class QueuedSaves {
                     // none made: the followers back first in line as they were, the leader to the lock
                     return putBack(key, followers).chain(() -> onContext(own.context(), () -> conditional.made(leader, null)));
                 }));
+    }
+
+    /**
+     * The saves of a chain made ({@code made}, their outbox ids): each recorded on its own context,
+     * then all published in version order at once, then each follower answered with its own version's
+     * document; the leader's outcome last.
+     */
+    private Uni<Outcome> answered(Pending own, List<Link> links, List<Long> made) {
+        List<Uni<ConditionalSaves.Written>> recorded = new ArrayList<>();
+        for (int i = 0; i < links.size(); i++) {
+            Link link = links.get(i);
+            long outboxId = made.get(i);
+            Context context = i == 0 ? own.context() : link.follower().payload().context();
+            recorded.add(onContext(context, () -> Uni.createFrom().item(conditional.written(link.prepared(), outboxId))));
+        }
+        return Uni.join().all(recorded).andFailFast().chain(written -> conditional
+                .published(links.get(0).prepared().entry().scope(), written.stream().map(ConditionalSaves.Written::change).toList())
+                .chain(() -> {
+                    List<Uni<Void>> answers = new ArrayList<>();
+                    for (int i = 1; i < links.size(); i++) {
+                        ScopeView view = written.get(i).view();
+                        answers.add(links.get(i).answer(() -> Uni.createFrom().item(view)));
+                    }
+                    return Uni.join().all(answers).andCollectFailures().onFailure().recoverWithNull();
+                })
+                .map(ignored -> (Outcome) new ConditionalSaves.Settled(written.get(0).view())));
     }
 
     /** Puts {@code followers} back first in line, in their order, each restored on its own context first. */

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.Database;
+import dev.options.Events;
+import dev.options.events.ChangeEvent;
+import dev.options.events.InvalidationFeed;
 import dev.options.Fixtures;
 import dev.options.Http;
 import dev.options.Together;
@@ -26,6 +29,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.redis.client.Redis;
 
 /**
  * Saves queued behind one another on a scope go to Postgres together (one statement), yet each is
@@ -43,12 +47,21 @@ class QueuedSavesTogetherTest {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    Redis redis;
+
+    @Inject
+    InvalidationFeed feed;
+
     @Test
     void sixtyFourWritersOfOneScopeEachAnswerTheDocumentOfTheirOwnVersion() throws Exception {
         Http http = new Http(base);
-        String scope = "/v1/organizations/" + Fixtures.newId();
+        long id = Fixtures.newId();
+        String scope = "/v1/organizations/" + id;
         assertThat(http.send("PUT", scope + "/options/seed", "application/json", "0").status()).isEqualTo(200);
         double followedBefore = followed();
+        Events.awaitConnected(feed);
+        String mark = new Events(redis).mark();
 
         List<Callable<Http.Answer>> writers = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
@@ -88,7 +101,11 @@ class QueuedSavesTogetherTest {
         JsonNode now = http.get(scope + "/options", "Cache-Control", "no-cache").json();
         assertThat(now.get("version").asLong()).isEqualTo(65);
         assertThat(storedKeys(now)).hasSize(65);
-        assertThat(followed() - followedBefore).as("saves made in the transaction of the save before them").isPositive();
+        // the change feed carries the scope's events in version order, one each
+        List<Long> published = new Events(redis).since(mark, "organization_options:" + id).stream()
+                .map(ChangeEvent::version).toList();
+        assertThat(published).as("events in the order of the stream").containsExactlyElementsOf(LongStream.rangeClosed(2, 65).boxed().toList());
+        assertFollowed(followed() - followedBefore);
     }
 
     @Test
@@ -126,7 +143,7 @@ class QueuedSavesTogetherTest {
         JsonNode now = http.get(scope + "/options", "Cache-Control", "no-cache").json();
         assertThat(now.get("version").asLong()).isEqualTo(1 + versions.size());
         assertThat(storedKeys(now)).hasSize(1 + versions.size());
-        assertThat(followed() - followedBefore).as("the others still followed one another").isPositive();
+        assertFollowed(followed() - followedBefore);
     }
 
     @Test
@@ -162,6 +179,11 @@ class QueuedSavesTogetherTest {
             assertThat(storedKeys(answer.json())).as("the document of version %d", version).isEqualTo(expected);
         }
         assertThat(storedKeys(http.get(scope + "/options", "Cache-Control", "no-cache").json())).hasSize(33);
+    }
+
+    /** That {@code saves} were made by the statement of the save before them: some, with batching on. */
+    void assertFollowed(double saves) {
+        assertThat(saves).as("saves made by the statement of the save before them").isPositive();
     }
 
     /** The keys a document shows that the tests wrote (definitions' defaults aside). */
