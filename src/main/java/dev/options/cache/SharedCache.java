@@ -188,10 +188,7 @@ public class SharedCache {
      * slots, which one batch cannot span.
      */
     public Uni<Void> offerWith(ScopeKey key, StoredScope stored, Request also) {
-        Uni<?> sent = cluster
-                ? Uni.combine().all().unis(redis.send(offerCommand(key, stored)), redis.send(also)).discardItems()
-                : redis.batch(List.of(offerCommand(key, stored), also));
-        return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
+        return offerWithAll(key, stored, List.of(also));
     }
 
     /**
@@ -199,12 +196,16 @@ public class SharedCache {
      * round trip; on a cluster, the commands together and the compare-and-set beside them).
      */
     public Uni<Void> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
-        List<Request> all = new ArrayList<>(also.size() + 1);
-        all.add(offerCommand(key, stored));
-        all.addAll(also);
-        Uni<?> sent = cluster
-                ? Uni.combine().all().unis(redis.send(offerCommand(key, stored)), redis.batch(also)).discardItems()
-                : redis.batch(all);
+        Request offer = offerCommand(key, stored);
+        Uni<?> sent;
+        if (cluster) {
+            sent = Uni.combine().all().unis(redis.send(offer), redis.batch(also)).discardItems();
+        } else {
+            List<Request> all = new ArrayList<>(also.size() + 1);
+            all.add(offer);
+            all.addAll(also);
+            sent = redis.batch(all);
+        }
         return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 

@@ -45,23 +45,7 @@ public class ChangePublisher {
      */
     public Uni<Void> committed(Scope scope, StoredScope after, byte[] document, SortedSet<String> keys, long outboxId,
             long ticket) {
-        if (caches) {
-            near.offer(scope.key(), new NearCache.Entry(after, document), ticket);
-        } else {
-            // heard at once, caches or not: a NORMAL read here never takes an older version from a replica
-            near.invalidate(scope.key(), after.version());
-        }
-        if (!feed.connected()) {
-            // Redis is down (the feed's tail lost it): no waiting for its timeout on the request path
-            Log.debugf("change %s v%d left for the outbox relay: the feed is not connected", scope.key(), after.version());
-            return Uni.createFrom().voidItem();
-        }
-        return deliver(scope, after, after.version(), keys)
-                .invoke(() -> sweeper.published(outboxId))
-                .onFailure().recoverWithItem(failure -> {
-                    Log.warnf("change %s v%d left for the outbox relay: %s", scope.key(), after.version(), failure.getMessage());
-                    return null;
-                });
+        return committedInOrder(scope, List.of(new Committed(after, document, keys, outboxId, ticket)));
     }
 
     /** One committed change of a run of them ({@link #committedInOrder}). */
@@ -79,10 +63,12 @@ public class ChangePublisher {
             if (caches) {
                 near.offer(scope.key(), new NearCache.Entry(change.after(), change.document()), change.ticket());
             } else {
+                // heard at once, caches or not: a NORMAL read here never takes an older version from a replica
                 near.invalidate(scope.key(), change.after().version());
             }
         }
         if (!feed.connected()) {
+            // Redis is down (the feed's tail lost it): no waiting for its timeout on the request path
             Log.debugf("changes %s up to v%d left for the outbox relay: the feed is not connected", scope.key(), last.after().version());
             return Uni.createFrom().voidItem();
         }

@@ -65,13 +65,9 @@ final class ScopeWriters<T, F> {
     /**
      * Runs {@code save} once every earlier save of {@code key} on this instance has finished. A save
      * that failed because the scope's lock could not be had in time fails the saves waiting behind
-     * it at once with the same failure: each would otherwise wait out the lock timeout in turn.
+     * it at once with the same failure: each would otherwise wait out the lock timeout in turn. A save
+     * before it may take it along ({@link #follower}) when it leaves a {@code payload} (null: it cannot be).
      */
-    Uni<T> oneAtATime(ScopeKey key, Supplier<Uni<T>> save) {
-        return oneAtATime(key, null, save);
-    }
-
-    /** {@link #oneAtATime(ScopeKey, Supplier)}, for a save that a save before it may take along, leaving it {@code payload}. */
     Uni<T> oneAtATime(ScopeKey key, F payload, Supplier<Uni<T>> save) {
         return Uni.createFrom().emitter(emitter -> {
             Context context = Vertx.currentContext();

@@ -260,6 +260,11 @@ public class OptionManager {
             written = Set.copyOf(written);
         }
 
+        /** The guard's parameters of a save's statement, in order: the lockers, the keys written, the pin. */
+        private List<Object> parameters() {
+            return List.of(OptionJson.text(lockers.stream().map(ScopeKey::value).toList()), OptionJson.text(written), pin());
+        }
+
         private String pin() {
             if (pinned == null) {
                 return "{}";
@@ -370,10 +375,8 @@ public class OptionManager {
                 .addString(first.changes().stateJson())
                 .addArrayOfString(histories.toArray(String[]::new))
                 .addArrayOfString(actors.toArray(String[]::new))
-                .addArrayOfString(channels.toArray(String[]::new))
-                .addString(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()))
-                .addString(OptionJson.text(guard.written()))
-                .addString(guard.pin());
+                .addArrayOfString(channels.toArray(String[]::new));
+        guard.parameters().forEach(parameters::addValue);
         List<Long> none = new ArrayList<>(Collections.nCopies(saves.size(), (Long) null));
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeChainIfAt()).execute(parameters)
                 .invoke(() -> count(writes))
@@ -393,9 +396,7 @@ public class OptionManager {
     /** {@link #writeIfAt}'s statement and parameters. */
     static GroupedSaves.Save conditional(Scope scope, long version, Changes changes, Attribution by, Guard guard) {
         List<Object> parameters = saveParameters(scope, version, changes, by);
-        parameters.add(OptionJson.text(guard.lockers().stream().map(ScopeKey::value).toList()));
-        parameters.add(OptionJson.text(guard.written()));
-        parameters.add(guard.pin());
+        parameters.addAll(guard.parameters());
         return new GroupedSaves.Save(scope.kind(), scope.key().value(), parameters, ScopeSql.of(scope.kind()).writeIfAt());
     }
 

@@ -30,10 +30,10 @@ class ScopeWritersTest {
         CompletableFuture<String> second = new CompletableFuture<>();
         List<String> results = new CopyOnWriteArrayList<>();
 
-        writers.oneAtATime(a, () -> save(started, "a1", first)).subscribe().with(results::add);
-        writers.oneAtATime(a, () -> save(started, "a2", second)).subscribe().with(results::add);
-        writers.oneAtATime(a, () -> save(started, "a3", CompletableFuture.completedFuture("a3"))).subscribe().with(results::add);
-        writers.oneAtATime(b, () -> save(started, "b1", CompletableFuture.completedFuture("b1"))).subscribe().with(results::add);
+        writers.oneAtATime(a, null, () -> save(started, "a1", first)).subscribe().with(results::add);
+        writers.oneAtATime(a, null, () -> save(started, "a2", second)).subscribe().with(results::add);
+        writers.oneAtATime(a, null, () -> save(started, "a3", CompletableFuture.completedFuture("a3"))).subscribe().with(results::add);
+        writers.oneAtATime(b, null, () -> save(started, "b1", CompletableFuture.completedFuture("b1"))).subscribe().with(results::add);
         assertThat(started).containsExactly("a1", "b1");
         assertThat(results).containsExactly("b1");
 
@@ -50,12 +50,12 @@ class ScopeWritersTest {
         List<String> started = new CopyOnWriteArrayList<>();
         List<Throwable> failures = new ArrayList<>();
         CompletableFuture<String> failing = new CompletableFuture<>();
-        writers.oneAtATime(a, () -> save(started, "a1", failing)).subscribe().with(item -> { }, failures::add);
-        writers.oneAtATime(a, () -> {
+        writers.oneAtATime(a, null, () -> save(started, "a1", failing)).subscribe().with(item -> { }, failures::add);
+        writers.oneAtATime(a, null, () -> {
             throw new IllegalStateException("thrown, not returned");
         }).subscribe().with(item -> { }, failures::add);
         String[] last = { null };
-        writers.oneAtATime(a, () -> save(started, "a3", CompletableFuture.completedFuture("a3"))).subscribe().with(item -> last[0] = item);
+        writers.oneAtATime(a, null, () -> save(started, "a3", CompletableFuture.completedFuture("a3"))).subscribe().with(item -> last[0] = item);
 
         failing.completeExceptionally(new RuntimeException("database gone"));
         assertThat(failures).extracting(Throwable::getMessage).containsExactly("database gone", "thrown, not returned");
@@ -76,7 +76,7 @@ class ScopeWritersTest {
         CountDownLatch all = new CountDownLatch(400);
         try {
             for (int i = 0; i < 400; i++) {
-                pool.submit(() -> writers.oneAtATime(a, () -> Uni.createFrom().item(() -> {
+                pool.submit(() -> writers.oneAtATime(a, null, () -> Uni.createFrom().item(() -> {
                     starts.incrementAndGet();
                     most.accumulateAndGet(running.incrementAndGet(), Math::max);
                     pause();

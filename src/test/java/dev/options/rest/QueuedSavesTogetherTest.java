@@ -63,31 +63,7 @@ class QueuedSavesTogetherTest {
         Events.awaitConnected(feed);
         String mark = new Events(redis).mark();
 
-        List<Callable<Http.Answer>> writers = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            String key = "c" + i;
-            writers.add(() -> http.send("PUT", scope + "/options/" + key, "application/json", "\"" + key + "\""));
-        }
-        List<Http.Answer> answers = Together.run(writers);
-
-        assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
-        Map<Long, String> keyAt = new HashMap<>();
-        for (int i = 0; i < 64; i++) {
-            keyAt.put(answers.get(i).json().get("version").asLong(), "c" + i);
-        }
-        assertThat(new TreeSet<>(keyAt.keySet())).as("every save its own version")
-                .containsExactlyElementsOf(LongStream.rangeClosed(2, 65).boxed().toList());
-        // each answer is its own version's document: the keys of the saves up to it, and none after
-        for (Http.Answer answer : answers) {
-            long version = answer.json().get("version").asLong();
-            Set<String> expected = new TreeSet<>(List.of("seed"));
-            keyAt.forEach((at, key) -> {
-                if (at <= version) {
-                    expected.add(key);
-                }
-            });
-            assertThat(storedKeys(answer.json())).as("the document of version %d", version).isEqualTo(expected);
-        }
+        Map<Long, String> keyAt = eachTheDocumentOfItsOwnVersion(putDistinctKeys(http, scope, 64), 2);
         // one history entry per save, each naming that save's key only
         JsonNode entries = http.get(scope + "/history?limit=1000").json().get("entries");
         assertThat(entries).hasSize(65);
@@ -155,19 +131,33 @@ class QueuedSavesTogetherTest {
         // another instance's write, as this one's caches have not heard of it: its saves judge against version 1
         Database.execute("UPDATE option_scopes SET version = 2 WHERE scope_key = ?", "organization_options:" + id);
 
+        eachTheDocumentOfItsOwnVersion(putDistinctKeys(http, scope, 32), 3);
+        assertThat(storedKeys(http.get(scope + "/options", "Cache-Control", "no-cache").json())).hasSize(33);
+    }
+
+    /** {@code count} clients at once, each setting its own key {@code c<i>} of {@code scope} to its name; their answers in order. */
+    private static List<Http.Answer> putDistinctKeys(Http http, String scope, int count) throws Exception {
         List<Callable<Http.Answer>> writers = new ArrayList<>();
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < count; i++) {
             String key = "c" + i;
             writers.add(() -> http.send("PUT", scope + "/options/" + key, "application/json", "\"" + key + "\""));
         }
-        List<Http.Answer> answers = Together.run(writers);
+        return Together.run(writers);
+    }
 
+    /**
+     * That each of {@link #putDistinctKeys}'s answers is a success with a version of its own, from
+     * {@code first} on with none skipped, and is exactly its version's document: {@code seed} and the
+     * keys of the saves up to it, none after. Answers the key each version wrote.
+     */
+    private static Map<Long, String> eachTheDocumentOfItsOwnVersion(List<Http.Answer> answers, long first) {
         assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
         Map<Long, String> keyAt = new HashMap<>();
         for (int i = 0; i < answers.size(); i++) {
             keyAt.put(answers.get(i).json().get("version").asLong(), "c" + i);
         }
-        assertThat(new TreeSet<>(keyAt.keySet())).containsExactlyElementsOf(LongStream.rangeClosed(3, 34).boxed().toList());
+        assertThat(new TreeSet<>(keyAt.keySet())).as("every save its own version")
+                .containsExactlyElementsOf(LongStream.range(first, first + answers.size()).boxed().toList());
         for (Http.Answer answer : answers) {
             long version = answer.json().get("version").asLong();
             Set<String> expected = new TreeSet<>(List.of("seed"));
@@ -178,7 +168,7 @@ class QueuedSavesTogetherTest {
             });
             assertThat(storedKeys(answer.json())).as("the document of version %d", version).isEqualTo(expected);
         }
-        assertThat(storedKeys(http.get(scope + "/options", "Cache-Control", "no-cache").json())).hasSize(33);
+        return keyAt;
     }
 
     /** That {@code saves} were made by the statement of the save before them: some, with batching on. */

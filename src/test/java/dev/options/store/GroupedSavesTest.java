@@ -234,9 +234,7 @@ class GroupedSavesTest {
                 new OptionManager.Conditional(project, 3, new Changes(Map.of("k3", TextNode.valueOf("b")), Set.of(), 1), BY, locked)))
                 .await().atMost(Duration.ofSeconds(30));
 
-        assertThat(made).hasSize(2).containsOnlyNulls();
-        assertThat(history(project)).isEmpty();
-        assertThat(Database.version(project.key().value())).isEqualTo(1);
+        assertNoneMade(project, made, 2);
     }
 
     @Test
@@ -246,26 +244,29 @@ class GroupedSavesTest {
         List<Long> made = manager.writeChainIfAt(List.of(following(scope, 5, "a"), following(scope, 6, "b")))
                 .await().atMost(Duration.ofSeconds(30));
 
-        assertThat(made).hasSize(2).containsOnlyNulls();
-        assertThat(history(scope)).isEmpty();
-        assertThat(Database.version(scope.key().value())).isEqualTo(1);
+        assertNoneMade(scope, made, 2);
     }
 
     @Test
     void aStatementPostgresRefusesMakesNoneOfTheSaves() {
         Scope scope = scopesAtVersionOne(1).get(0);
-        // Postgres's jsonb holds no NUL character: the second statement is refused, the transaction rolled back
+        // Postgres's jsonb holds no NUL character: the chain's one statement is refused, so writes nothing
         List<Long> made = manager.writeChainIfAt(List.of(following(scope, 2, "a"), following(scope, 3, "b\u0000"),
                 following(scope, 4, "c"))).await().atMost(Duration.ofSeconds(30));
 
-        assertThat(made).hasSize(3).containsOnlyNulls();
-        assertThat(history(scope)).isEmpty();
-        assertThat(Database.version(scope.key().value())).isEqualTo(1);
+        assertNoneMade(scope, made, 3);
     }
 
     private static OptionManager.Conditional following(Scope scope, long version, String value) {
         Changes changes = new Changes(Map.of("k" + version, TextNode.valueOf(value)), Set.of(), 1);
         return new OptionManager.Conditional(scope, version, changes, BY, OptionManager.Guard.NONE);
+    }
+
+    /** That none of a chain of {@code saves} was made: every answer null, no history entry, the scope still at version 1. */
+    private void assertNoneMade(Scope scope, List<Long> made, int saves) {
+        assertThat(made).hasSize(saves).containsOnlyNulls();
+        assertThat(history(scope)).isEmpty();
+        assertThat(Database.version(scope.key().value())).isEqualTo(1);
     }
 
     /** The scope's history entries as "version value", oldest first. */
