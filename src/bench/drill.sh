@@ -1,42 +1,29 @@
 #!/usr/bin/env bash
-# Fault drills on private instances, each bounded in time:
+# Fault drills with a consistency checker, on private instances only:
 #
-#   src/bench/drill.sh [redis|postgres|kill|all]
+#   src/bench/drill.sh [all|fault[,fault...]] [seconds per fault, default 3]
 #
-#   redis     a private redis-server killed for 3 s under load on two instances
-#   postgres  a private Postgres cluster stopped for 3 s under load on two instances
-#   kill      one of two instances killed with SIGKILL during writes
-#
-# Clients increment counters with If-Match; a checker compares what they were told with what is
-# stored (lost: acknowledged but not stored; extra: stored although the client saw an error) and
-# measures the time until every instance serves Postgres's version of every scope with an empty
-# outbox. Writes target/bench/drills.md. The shared Postgres and Redis are never stopped.
+# One private Postgres cluster and one private redis-server, each behind an in-process TCP proxy,
+# and two service instances. For each fault: clients (cached and strong reads, conditional writes,
+# counters, blind writes) and change-feed subscribers (hopping between instances with
+# Last-Event-ID) run healthy, through the fault and after it; every invocation, answer and event
+# is recorded (target/bench/history-<fault>.jsonl) and checked against Postgres: the version chain,
+# lost and extra updates, reads against their versions, real-time order, per-instance sessions, and
+# the change feed's guarantees. Faults: redis-kill redis-pause redis-client-kill stream-trim
+# instance-pause instance-kill postgres-terminate postgres-stop redis-latency redis-cut
+# postgres-latency postgres-cut combined. Writes target/bench/drills.md; exits non-zero on any
+# violation or 500. The shared Postgres and Redis are never touched.
 set -euo pipefail
 
 WHICH=${1:-all}
+SECONDS_PER_FAULT=${2:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/target/bench"
-mkdir -p "$OUT/classes"
+mkdir -p "$OUT/drill-classes"
 if [ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ]; then
   (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
 fi
 LIB="$ROOT/target/quarkus-app/lib/main/*"
-javac -d "$OUT/classes" -cp "$LIB" "$ROOT/src/bench/java/Drill.java"
-psql -h 127.0.0.1 -U postgres -qAt -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'options_bench'" | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -q -d postgres -c "CREATE DATABASE options_bench"
-
-REPORT="$OUT/drills.md"
-{
-  echo "| drill | requests | failed requests | failed reads | lost updates | extra updates | converged after |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
-} > "$REPORT"
-case "$WHICH" in
-  all) DRILLS="redis postgres kill" ;;
-  redis|postgres|kill) DRILLS=$WHICH ;;
-  *) echo "usage: $0 [redis|postgres|kill|all]" >&2; exit 2 ;;
-esac
-for drill in $DRILLS; do
-  echo "[drill] $drill" >&2
-  timeout 180 java -cp "$OUT/classes:$LIB" Drill "$drill" "$ROOT/target/quarkus-app/quarkus-run.jar" "$REPORT" >/dev/null
-done
-cat "$REPORT"
+javac -d "$OUT/drill-classes" -cp "$LIB" "$ROOT"/src/bench/java/dev/options/drill/*.java
+timeout 900 java -cp "$OUT/drill-classes:$LIB" dev.options.drill.Drill "$ROOT/target/quarkus-app/quarkus-run.jar" \
+  "$OUT/drills.md" "$WHICH" "$SECONDS_PER_FAULT"

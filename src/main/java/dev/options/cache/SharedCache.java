@@ -188,25 +188,26 @@ public class SharedCache {
      * slots, which one batch cannot span.
      */
     public Uni<Void> offerWith(ScopeKey key, StoredScope stored, Request also) {
-        return offerWithAll(key, stored, List.of(also));
+        return offerWithAll(key, stored, List.of(also)).replaceWithVoid();
     }
 
     /**
      * {@link #offerWith} for several commands sent after the compare-and-set, in their order (in one
-     * round trip; on a cluster, the commands together and the compare-and-set beside them).
+     * round trip; on a cluster, the commands together and the compare-and-set beside them); answers
+     * the commands' replies.
      */
-    public Uni<Void> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
+    public Uni<List<Response>> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
         Request offer = offerCommand(key, stored);
-        Uni<?> sent;
+        Uni<List<Response>> sent;
         if (cluster) {
-            sent = Uni.combine().all().unis(redis.send(offer), redis.batch(also)).discardItems();
+            sent = Uni.combine().all().unis(redis.send(offer), redis.batch(also)).with((offered, answers) -> answers);
         } else {
             List<Request> all = new ArrayList<>(also.size() + 1);
             all.add(offer);
             all.addAll(also);
-            sent = redis.batch(all);
+            sent = redis.batch(all).map(answers -> answers.subList(1, answers.size()));
         }
-        return sent.ifNoItem().after(timeout).fail().replaceWithVoid();
+        return sent.ifNoItem().after(timeout).fail();
     }
 
     private Request offerCommand(ScopeKey key, StoredScope stored) {

@@ -13,6 +13,7 @@ import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * What follows a committed change: this instance's near cache takes the new version (read your
@@ -73,10 +74,21 @@ public class ChangePublisher {
             return Uni.createFrom().voidItem();
         }
         List<Request> events = changes.stream()
-                .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys())).toList();
-        Uni<Void> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
+                .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true)).toList();
+        Uni<List<Response>> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
         return delivered
-                .invoke(() -> changes.forEach(change -> sweeper.published(change.outboxId())))
+                .invoke(answers -> {
+                    for (int i = 0; i < changes.size(); i++) {
+                        if (InvalidationFeed.deferred(answers.get(i))) {
+                            // an earlier version of the scope is still to be appended: the relay appends both, in order
+                            Log.debugf("change %s v%d left for the outbox relay: an earlier one is not in the stream yet",
+                                    scope.key(), changes.get(i).after().version());
+                        } else {
+                            sweeper.published(changes.get(i).outboxId());
+                        }
+                    }
+                })
+                .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("changes %s up to v%d left for the outbox relay: %s", scope.key(), last.after().version(),
                             failure.getMessage());
@@ -87,13 +99,18 @@ public class ChangePublisher {
     /**
      * Repairs Redis to {@code current} (the scope as Postgres holds it now) and appends the event of
      * the change to {@code version}, the two commands sent together, in one round trip; fails if
-     * either does. Their order does not matter: an instance that hears the event before Redis holds
-     * the new version refuses Redis's older one (it is below the version heard of) and reads Postgres.
+     * either does, or if {@code inOrderOnly} and the scope's previous event is not in the stream yet
+     * (the row waits for the next run). The order of the two does not matter: an instance that hears
+     * the event before Redis holds the new version refuses Redis's older one (it is below the version
+     * heard of) and reads Postgres.
      */
-    Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys) {
-        if (!caches) {
-            return feed.append(scope.key(), version, keys).replaceWithVoid();
-        }
-        return shared.offerWith(scope.key(), current, feed.appendCommand(scope.key(), version, keys));
+    Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys, boolean inOrderOnly) {
+        Request append = feed.appendCommand(scope.key(), version, keys, inOrderOnly);
+        Uni<List<Response>> sent = caches ? shared.offerWithAll(scope.key(), current, List.of(append)) : feed.appendAll(List.of(append));
+        return sent.invoke(answers -> {
+            if (InvalidationFeed.deferred(answers.get(0))) {
+                throw new IllegalStateException("the previous event of " + scope.key() + " is not in the stream yet");
+            }
+        }).replaceWithVoid();
     }
 }

@@ -48,6 +48,9 @@ public class InvalidationFeed {
     private final OptionsConfig config;
     private final String stream;
     private final List<Consumer<ChangeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> resetListeners = new CopyOnWriteArrayList<>();
+    /** The prefix of the keys holding each scope's newest appended version, in the stream's hash slot. */
+    private final String appendedPrefix;
     private final List<Runnable> onReconnected = new CopyOnWriteArrayList<>();
     private final AtomicLong lagMillis = new AtomicLong();
     private volatile boolean running;
@@ -71,6 +74,9 @@ public class InvalidationFeed {
         this.near = near;
         this.config = config;
         this.stream = config.feed().stream();
+        int open = stream.indexOf('{');
+        int close = open < 0 ? -1 : stream.indexOf('}', open + 1);
+        this.appendedPrefix = "{" + (close > open + 1 ? stream.substring(open + 1, close) : stream) + "}:appended:";
         Gauge.builder("options.feed.lag", lagMillis, AtomicLong::get).baseUnit("milliseconds")
                 .description("Time from an event's append to its receipt by this instance").register(meters);
         Gauge.builder("options.feed.connected", this, feed -> feed.connected ? 1 : 0)
@@ -110,6 +116,7 @@ public class InvalidationFeed {
                                 previous, oldest);
                         near.trust(false);
                         near.trust(connected);
+                        missedEvents(position);
                     }
                 }, failure -> Log.debugf("change stream check failed: %s", failure.getMessage()));
     }
@@ -186,25 +193,53 @@ public class InvalidationFeed {
         return connected;
     }
 
-    /** Appends one event; answers its stream id. Fails when Redis cannot be reached. */
+    /**
+     * Appends the event of a scope's version unless the stream has it or a later one (a republish);
+     * keeps for a day, per scope, the newest version appended, so that the stream holds each scope's
+     * events once and in version order. When {@code inOrderOnly} (a writer right after its commit),
+     * an event whose predecessor is not in yet is not appended: the outbox relay, which publishes
+     * each scope's rows in order, appends both. Answers the new entry's id, {@link #ALREADY_APPENDED}
+     * or {@link #DEFERRED}.
+     */
+    private static final String APPEND_IN_ORDER = """
+            local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
+            local version = tonumber(ARGV[3])
+            if version <= newest then return 0 end
+            if ARGV[5] == '1' and newest > 0 and version > newest + 1 then return -1 end
+            redis.call('SET', KEYS[2], ARGV[3], 'EX', 86400)
+            return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'scope', ARGV[2], 'version', ARGV[3], 'keys', ARGV[4])
+            """;
+
+    /** {@link #appendCommand}'s answer when the stream holds the event (or a later one of its scope) already. */
+    public static final long ALREADY_APPENDED = 0;
+    /** {@link #appendCommand}'s answer when an earlier event of the scope is still to come (from the relay). */
+    public static final long DEFERRED = -1;
+
+    /** Whether an {@link #appendCommand}'s answer says the event was left for the relay. */
+    public static boolean deferred(Response answer) {
+        return answer != null && answer.type() == io.vertx.redis.client.ResponseType.NUMBER && answer.toLong() == DEFERRED;
+    }
+
+    /** Appends one event as the relay does ({@link #appendCommand}); answers the reply. Fails when Redis cannot be reached. */
     public Uni<String> append(ScopeKey scope, long version, Collection<String> keys) {
-        return redis.send(appendCommand(scope, version, keys))
+        return redis.send(appendCommand(scope, version, keys, false))
                 .ifNoItem().after(config.cache().sharedTimeout()).fail()
-                .map(Response::toString);
+                .map(String::valueOf);
     }
 
-    /** Appends events ({@link #appendCommand}s) in their order, in one round trip. */
-    public Uni<Void> appendAll(List<Request> events) {
-        return redis.batch(events).ifNoItem().after(config.cache().sharedTimeout()).fail().replaceWithVoid();
+    /** Appends events ({@link #appendCommand}s) in their order, in one round trip; answers their replies. */
+    public Uni<List<Response>> appendAll(List<Request> events) {
+        return redis.batch(events).ifNoItem().after(config.cache().sharedTimeout()).fail();
     }
 
-    /** The command that appends one event, for a caller that sends it along with others. */
-    public Request appendCommand(ScopeKey scope, long version, Collection<String> keys) {
-        return Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(config.feed().maxLength())
-                .arg("*")
-                .arg("scope").arg(scope.value())
-                .arg("version").arg(version)
-                .arg("keys").arg(OptionJson.text(keys));
+    /** The command that appends one event in order (see {@link #APPEND_IN_ORDER}), for a caller that sends it with others. */
+    public Request appendCommand(ScopeKey scope, long version, Collection<String> keys, boolean inOrderOnly) {
+        return Request.cmd(Command.EVAL).arg(APPEND_IN_ORDER).arg(2).arg(stream).arg(appendedPrefix + scope.value())
+                .arg(config.feed().maxLength())
+                .arg(scope.value())
+                .arg(version)
+                .arg(OptionJson.text(keys))
+                .arg(inOrderOnly ? "1" : "0");
     }
 
     /** The entries after stream id {@code after}, oldest first, at most {@code count}. */
@@ -225,6 +260,26 @@ public class InvalidationFeed {
     public Runnable listen(Consumer<ChangeEvent> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
+    }
+
+    /**
+     * Registers a listener told, with the stream id to go on after, each time the tail finds that it
+     * missed events (the stream lost them while it was away, or trimmed them before it read them);
+     * the returned action removes it.
+     */
+    public Runnable listenResets(Consumer<String> listener) {
+        resetListeners.add(listener);
+        return () -> resetListeners.remove(listener);
+    }
+
+    private void missedEvents(String goOnAfter) {
+        for (Consumer<String> listener : resetListeners) {
+            try {
+                listener.accept(goOnAfter);
+            } catch (RuntimeException e) {
+                Log.warnf("reset listener failed: %s", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -261,6 +316,14 @@ public class InvalidationFeed {
                                         return newest == null ? "0-0" : newest;
                                     });
                 })
+                .chain(start -> !everConnected || start.equals("0-0")
+                        ? Uni.createFrom().item(start)
+                        // back after an outage: if the stream lost events after the tail's position
+                        // (Redis came back empty, or trimmed it meanwhile), subscribers hear so first
+                        : lostAfter(start).map(lost -> {
+                            lost.ifPresent(this::missedEvents);
+                            return start;
+                        }))
                 .subscribe().with(start -> {
                     if (current(attempt)) {
                         lastId = start;

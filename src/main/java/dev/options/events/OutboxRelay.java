@@ -38,13 +38,21 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * {@code FOR UPDATE SKIP LOCKED}, so relays never publish the same row at once. For each row it
  * repairs the Redis entry from Postgres and appends the event (several scopes at once, each scope's
  * rows in order), and deletes the published rows in the claim's transaction: a failure leaves its
- * row for the next run. Events are idempotent, so a duplicate
- * (the relay and a slow writer both publishing) is harmless.
+ * row for the next run. The stream takes each version's event once and in order
+ * ({@link InvalidationFeed#appendCommand}): a second publishing (the relay and a slow writer both) is
+ * dropped, and a row whose scope's previous event is not in yet (another relay holds it) waits for
+ * the next run, for at most {@link #IN_ORDER_FOR_SECONDS}.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
-    private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text) FROM option_outbox"
+    /**
+     * How long a row's event waits for the scope's previous one to be in the stream (another
+     * instance's relay may hold it) before it is appended anyway: its predecessor is gone for good.
+     */
+    static final int IN_ORDER_FOR_SECONDS = 10;
+    private static final String CLAIM = "SELECT id, scope_key, version, cast(keys AS text),"
+            + " extract(epoch FROM now() - created_at) > " + IN_ORDER_FOR_SECONDS + " FROM option_outbox"
             + " WHERE created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($3))"
             + " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
     /** Claimed rows published at once. */
@@ -234,7 +242,7 @@ public class OutboxRelay {
                         return Uni.createFrom().failure(notReadable);
                     }
                     return store.loadDirect(scope)
-                            .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys));
+                            .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys, !row.getBoolean(4)));
                 })
                 .replaceWith(id)
                 .onFailure().recoverWithItem(failure -> {

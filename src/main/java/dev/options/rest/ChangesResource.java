@@ -208,6 +208,7 @@ public class ChangesResource {
         private boolean checked;
         private long heartbeat = -1;
         private Runnable unregister = () -> { };
+        private Runnable unregisterResets = () -> { };
 
         Subscription(MultiEmitter<? super Item> emitter, FeedFilter filter, String lastEventId, Runnable released) {
             this.emitter = emitter;
@@ -224,6 +225,7 @@ public class ChangesResource {
                 live = cursor == null;
                 checked = live;
                 unregister = feed.listen(this::heard);
+                unregisterResets = feed.listenResets(this::missedByTheFeed);
                 // a move between the filter's first read and now is not missed
                 filter.refresh();
                 heartbeat = vertx.setPeriodic(heartbeatMillis, id -> keepAlive());
@@ -244,15 +246,39 @@ public class ChangesResource {
 
         private void terminated() {
             Runnable remove;
+            Runnable removeResets;
             synchronized (this) {
                 ended = true;
                 pending.clear();
                 held.clear();
                 remove = unregister;
+                removeResets = unregisterResets;
             }
             vertx.cancelTimer(heartbeat);
             remove.run();
+            removeResets.run();
             released.run();
+        }
+
+        /**
+         * The instance's tail missed events (the stream lost them while Redis was away, or trimmed
+         * them first): the client may have missed some too, so it hears a reset, and goes on after
+         * {@code goOnAfter}.
+         */
+        private void missedByTheFeed(String goOnAfter) {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                pending.add(new Reset(goOnAfter));
+                if (last == null || ChangeEvent.after(goOnAfter, last)) {
+                    last = goOnAfter;
+                }
+                if (cursor != null && ChangeEvent.after(goOnAfter, cursor)) {
+                    cursor = goOnAfter;
+                }
+            }
+            drain();
         }
 
         private boolean follows(ChangeEvent event) {

@@ -3,7 +3,9 @@ package dev.options.rest;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
+import dev.options.problem.ProblemException;
 import dev.options.store.PostgresWaits;
+import io.smallrye.mutiny.CompositeException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 /** Tells a database that cannot be reached from a database that refused a statement. */
@@ -36,7 +38,11 @@ final class DatabaseFailures {
             String message = String.valueOf(cause.getMessage());
             if (name.startsWith("io.vertx") && (message.contains("Connection refused")
                     || message.contains("Connection reset") || message.contains("Connection is closed")
-                    || message.contains("Timeout") || message.contains("Failed to read"))) {
+                    || message.contains("Timeout") || message.contains("Failed to read")
+                    || message.contains("Connection is not active"))) {
+                return true;
+            }
+            if (cause instanceof CompositeException composite && composite.getCauses().stream().anyMatch(DatabaseFailures::unavailable)) {
                 return true;
             }
             if (cause.getCause() == cause) {
@@ -44,5 +50,14 @@ final class DatabaseFailures {
             }
         }
         return false;
+    }
+
+    /** The refusal among the failures of {@code failure}, a composite of them (a refusal, then a failed rollback), or null. */
+    static ProblemException problemAmong(Throwable failure) {
+        if (failure instanceof CompositeException composite) {
+            return composite.getCauses().stream().filter(ProblemException.class::isInstance).map(ProblemException.class::cast)
+                    .findFirst().orElse(null);
+        }
+        return null;
     }
 }

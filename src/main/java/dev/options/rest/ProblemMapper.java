@@ -63,6 +63,12 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        ProblemException answer = DatabaseFailures.problemAmong(e);
+        if (answer != null) {
+            // a refusal (a 412, say) whose transaction's rollback then failed on a lost connection:
+            // nothing was written either way, and the refusal is the answer
+            return problem(answer, request);
+        }
         if (DatabaseFailures.unavailable(e)) {
             Log.errorf("%s %s: database unavailable: %s", request.method(), request.path(), e.getMessage());
             return respond(ProblemType.DATABASE_UNAVAILABLE, 503,

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -17,6 +20,7 @@ import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.Http;
 import dev.options.SseClient;
+import dev.options.scope.ScopeKey;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -24,6 +28,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * The change feed never resumes silently over a gap: a Last-Event-ID older than what the stream
@@ -62,6 +67,51 @@ class ChangeFeedGuaranteesTest {
             assertThat(event).isNotNull();
             return event.id();
         }
+    }
+
+    /** The versions of {@code scope}'s events in the stream, in stream order. */
+    private List<Long> versionsInTheStream(String scope) {
+        Response entries = redis.send(Request.cmd(Command.XRANGE).arg(STREAM).arg("-").arg("+")).await().atMost(Duration.ofSeconds(5));
+        List<Long> versions = new ArrayList<>();
+        for (Response entry : entries) {
+            Response fields = entry.get(1);
+            Map<String, String> byName = new HashMap<>();
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                byName.put(fields.get(i).toString(), fields.get(i + 1).toString());
+            }
+            if (scope.equals(byName.get("scope"))) {
+                versions.add(Long.parseLong(byName.get("version")));
+            }
+        }
+        return versions;
+    }
+
+    private Response append(String scope, long version, boolean inOrderOnly) {
+        return redis.send(feed.appendCommand(new ScopeKey(scope), version, List.of("k"), inOrderOnly)).await().atMost(Duration.ofSeconds(5));
+    }
+
+    /**
+     * The stream holds each scope's events once and in version order, whoever appends them: a
+     * republish of a version it has is dropped, a writer's event whose predecessor is not in yet is
+     * left for the relay (which appends in order), and the relay's older event after a newer one
+     * is dropped.
+     */
+    @Test
+    void theStreamHoldsEachScopesEventsOnceAndInVersionOrder() {
+        String scope = "project_options:" + Fixtures.newId();
+        assertThat(append(scope, 1, true).toString()).contains("-");
+        assertThat(append(scope, 1, true).toLong()).isEqualTo(InvalidationFeed.ALREADY_APPENDED);
+        assertThat(append(scope, 1, false).toLong()).isEqualTo(InvalidationFeed.ALREADY_APPENDED);
+        Response ahead = append(scope, 3, true);
+        assertThat(InvalidationFeed.deferred(ahead)).isTrue();
+        assertThat(versionsInTheStream(scope)).containsExactly(1L);
+        assertThat(append(scope, 2, true).toString()).contains("-");
+        assertThat(append(scope, 3, false).toString()).contains("-");
+        assertThat(append(scope, 2, false).toLong()).isEqualTo(InvalidationFeed.ALREADY_APPENDED);
+        // the relay appends over a gap (a version whose row is gone): nothing stalls behind it
+        assertThat(append(scope, 5, false).toString()).contains("-");
+        assertThat(append(scope, 4, false).toLong()).isEqualTo(InvalidationFeed.ALREADY_APPENDED);
+        assertThat(versionsInTheStream(scope)).containsExactly(1L, 2L, 3L, 5L);
     }
 
     @Test

@@ -1,0 +1,146 @@
+package dev.options.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.options.drill.Recorded.Change;
+import dev.options.drill.Recorded.Connection;
+import dev.options.drill.Recorded.Event;
+import dev.options.drill.Recorded.Kind;
+import dev.options.drill.Recorded.Op;
+import dev.options.drill.Recorded.Outcome;
+import dev.options.drill.Recorded.Truth;
+
+/** The drills' checker finds each kind of violation it names, and none in a history without them. */
+class CheckerTest {
+
+    private static final long USER = 7;
+
+    private static ObjectNode options(String w) {
+        ObjectNode options = JsonNodeFactory.instance.objectNode();
+        if (w != null) {
+            options.put("w", w);
+        }
+        return options;
+    }
+
+    private static Op write(int process, long invoked, long completed, Outcome outcome, long version, String value, long ifMatch) {
+        return new Op(process, 0, 0, Kind.CAS, USER, invoked, completed, outcome, outcome == Outcome.OK ? 200 : 0, version,
+                outcome == Outcome.OK ? options(value) : null, "w", TextNode.valueOf(value), ifMatch);
+    }
+
+    private static Op read(int instance, Kind kind, long invoked, long completed, long version, String w) {
+        return new Op(9, instance, 0, kind, USER, invoked, completed, Outcome.OK, 200, version, options(w), null, null, -1);
+    }
+
+    /** Postgres holding versions 1..n, version v having set w to "v{v}". */
+    private static Map<Long, Truth> chain(long... versions) {
+        Map<Long, List<Change>> history = new java.util.HashMap<>();
+        long newest = 0;
+        for (long v : versions) {
+            history.put(v, List.of(new Change("w", TextNode.valueOf("v" + v))));
+            newest = Math.max(newest, v);
+        }
+        return Map.of(USER, new Truth(newest, history));
+    }
+
+    private static Map<String, Long> check(List<Op> ops, Map<Long, Truth> truth) {
+        return new Checker(ops, List.of(), List.of(), truth).check().violations;
+    }
+
+    private static List<Op> healthy() {
+        List<Op> ops = new ArrayList<>();
+        ops.add(write(1, 0, 10, Outcome.OK, 1, "v1", 0));
+        ops.add(write(2, 20, 30, Outcome.OK, 2, "v2", 1));
+        ops.add(read(0, Kind.STRONG_READ, 40, 50, 2, "v2"));
+        ops.add(read(1, Kind.READ, 60, 70, 2, "v2"));
+        return ops;
+    }
+
+    @Test
+    void aHistoryWithoutViolationsHasNone() {
+        assertThat(check(healthy(), chain(1, 2))).isEmpty();
+    }
+
+    @Test
+    void anAcknowledgedWriteMissingFromPostgresIsALostUpdate() {
+        Checker checker = new Checker(healthy(), List.of(), List.of(), chain(1)).check();
+        assertThat(checker.lost).isEqualTo(1);
+        assertThat(checker.violations).containsKey("lost update (acknowledged, not in Postgres)");
+    }
+
+    @Test
+    void aWriteToldItFailedButInPostgresIsAnExtraUpdate() {
+        List<Op> ops = healthy();
+        ops.add(write(3, 80, 90, Outcome.FAIL, -1, "v3", 2));
+        Checker checker = new Checker(ops, List.of(), List.of(), chain(1, 2, 3)).check();
+        assertThat(checker.extra).isEqualTo(1);
+    }
+
+    @Test
+    void anAmbiguousWriteIsSettledEitherWay() {
+        List<Op> ops = healthy();
+        ops.add(write(3, 80, 90, Outcome.INFO, -1, "v3", 2));
+        Checker made = new Checker(ops, List.of(), List.of(), chain(1, 2, 3)).check();
+        assertThat(made.violations).isEmpty();
+        assertThat(made.settledMade).isEqualTo(1);
+        Checker notMade = new Checker(ops, List.of(), List.of(), chain(1, 2)).check();
+        assertThat(notMade.violations).isEmpty();
+        assertThat(notMade.settledNotMade).isEqualTo(1);
+    }
+
+    @Test
+    void aGapInTheChainAndAReadOfTheWrongDocumentAreFound() {
+        List<Op> ops = healthy();
+        ops.add(read(0, Kind.READ, 100, 110, 1, "v2"));
+        assertThat(check(ops, chain(1, 2, 4))).containsKeys("gap in the version chain", "a version no request wrote",
+                "a read answered a document other than its version's");
+    }
+
+    @Test
+    void aStrongReadOlderThanACompletedWriteBreaksRealTimeOrder() {
+        List<Op> ops = healthy();
+        ops.add(read(1, Kind.STRONG_READ, 100, 110, 1, "v1"));
+        assertThat(check(ops, chain(1, 2))).containsKey("real-time order (strong reads and writes)");
+    }
+
+    @Test
+    void anInstanceAnsweringOlderThanItAnsweredOrWroteBreaksItsSession() {
+        List<Op> ops = healthy();
+        // instance 1 answered v2 (at 60-70), then a cached v1
+        ops.add(read(1, Kind.READ, 100, 110, 1, "v1"));
+        // instance 0 wrote v2 (process 2, at 20-30), then a cached v1
+        ops.add(read(0, Kind.READ, 120, 130, 1, "v1"));
+        assertThat(check(ops, chain(1, 2))).containsKeys("monotonic reads (per instance)", "read-your-writes (per instance)");
+    }
+
+    @Test
+    void theFeedsGuaranteesAreCheckedPerSubscriberAgainstPostgres() {
+        List<Connection> connections = List.of(new Connection(0, 1, 0, 0, null));
+        List<Event> events = List.of(
+                event(1_000_000_000L, 2, List.of("w")),
+                event(1_000_000_001L, 1, List.of("w")),
+                event(1_000_000_002L, 1, List.of("w")),
+                event(1_000_000_003L, 4, List.of("w", "other")));
+        Map<String, Long> violations = new Checker(List.of(), events, connections, chain(1, 2, 3, 4)).check().violations;
+        assertThat(violations).containsKeys("feed: an event after a later one (ordered)", "feed: a gap (reliable)",
+                "feed: an event without exactly its change's keys");
+        // an event heard by a subscriber of instance 1 makes an older cached read there a violation
+        Map<String, Long> stale = new Checker(List.of(read(1, Kind.READ, 2_000_000_000L, 2_000_000_010L, 1, "v1")),
+                List.of(event(1_000_000_000L, 2, List.of("w"))), connections, chain(1, 2)).check().violations;
+        assertThat(stale).containsKey("a cached read older than an invalidation its instance had delivered");
+    }
+
+    private static Event event(long received, long version, List<String> keys) {
+        return new Event(0, 1, 0, 0, received, "option-change", "1-" + version, USER, version, keys);
+    }
+}
