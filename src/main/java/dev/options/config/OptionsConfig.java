@@ -233,6 +233,14 @@ public interface OptionsConfig {
         @WithDefault("4")
         int batchInFlight();
 
+        /**
+         * How long the newest batch in flight goes alone before another may go beside it (up to
+         * {@link #batchInFlight}): longer packs more saves into each commit; it is also how long a
+         * batch held up by a row lock holds back the saves behind it.
+         */
+        @WithDefault("PT0.01S")
+        Duration batchOverlapAfter();
+
         /** Most saves in one batch, and in one statement of saves queued on a scope. */
         @WithDefault("64")
         int batchSize();

@@ -1,5 +1,6 @@
 package dev.options.events;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
 
@@ -12,6 +13,7 @@ import dev.options.scope.Scope;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -30,9 +32,18 @@ public class ChangePublisher {
     private final InvalidationFeed feed;
     private final OutboxSweeper sweeper;
     private final boolean caches;
+    private final Vertx vertx;
+
+    /**
+     * When an event was left out because its scope's previous one was not in the stream yet (another
+     * instance's append of it is most likely on its way), how long to wait before each new try; after
+     * the last, the event is the relay's.
+     */
+    private static final long[] APPEND_AGAIN_AFTER_MILLIS = { 2, 10, 50, 200 };
 
     public ChangePublisher(NearCache near, SharedCache shared, InvalidationFeed feed, OutboxSweeper sweeper,
-            OptionsConfig config) {
+            OptionsConfig config, Vertx vertx) {
+        this.vertx = vertx;
         this.near = near;
         this.shared = shared;
         this.feed = feed;
@@ -77,23 +88,46 @@ public class ChangePublisher {
                 .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true)).toList();
         Uni<List<Response>> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
         return delivered
-                .invoke(answers -> {
-                    for (int i = 0; i < changes.size(); i++) {
-                        if (InvalidationFeed.deferred(answers.get(i))) {
-                            // an earlier version of the scope is still to be appended: the relay appends both, in order
-                            Log.debugf("change %s v%d left for the outbox relay: an earlier one is not in the stream yet",
-                                    scope.key(), changes.get(i).after().version());
-                        } else {
-                            sweeper.published(changes.get(i).outboxId());
-                        }
-                    }
-                })
+                .invoke(answers -> appendLater(scope, leftOut(changes, answers), 0))
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("changes %s up to v%d left for the outbox relay: %s", scope.key(), last.after().version(),
                             failure.getMessage());
                     return null;
                 });
+    }
+
+    /** The changes whose events were left out ({@link InvalidationFeed#DEFERRED}); the others are handed to the sweeper. */
+    private List<Committed> leftOut(List<Committed> changes, List<Response> answers) {
+        List<Committed> left = new ArrayList<>();
+        for (int i = 0; i < changes.size(); i++) {
+            if (InvalidationFeed.deferred(answers.get(i))) {
+                left.add(changes.get(i));
+            } else {
+                sweeper.published(changes.get(i).outboxId());
+            }
+        }
+        return left;
+    }
+
+    /**
+     * Tries the events left out again, in their order, after a moment ({@link #APPEND_AGAIN_AFTER_MILLIS}),
+     * apart from the request, which has its answer; what is still left out after the last try stays in
+     * the outbox for the relay, which appends each scope's events in order.
+     */
+    private void appendLater(Scope scope, List<Committed> left, int attempt) {
+        if (left.isEmpty()) {
+            return;
+        }
+        if (attempt == APPEND_AGAIN_AFTER_MILLIS.length) {
+            Log.debugf("changes of %s from v%d left for the outbox relay: an earlier one is not in the stream yet", scope.key(),
+                    left.get(0).after().version());
+            return;
+        }
+        vertx.setTimer(APPEND_AGAIN_AFTER_MILLIS[attempt], id -> feed.appendAll(left.stream()
+                        .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true)).toList())
+                .subscribe().with(answers -> appendLater(scope, leftOut(left, answers), attempt + 1),
+                        failure -> Log.debugf("changes of %s left for the outbox relay: %s", scope.key(), failure.getMessage())));
     }
 
     /**

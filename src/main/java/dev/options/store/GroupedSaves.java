@@ -1,9 +1,11 @@
 package dev.options.store;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.options.scope.ScopeKind;
@@ -20,9 +22,11 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * One-statement saves sent to Postgres together, as group commit does: while {@code inFlight}
- * batches are being sent, the saves that arrive wait, and go as the members of the next one, up to
- * {@code most} at a time. The members of one kind go as one statement ({@link ScopeSql#writeManyIfAt}),
+ * One-statement saves sent to Postgres together, as group commit does: while a batch is being sent,
+ * the saves that arrive wait, and go as the members of the next one, up to {@code most} at a time.
+ * Another batch goes beside those in flight (up to {@code inFlight}) only once the newest of them
+ * has been in flight {@code overlapAfter}: so each commit's flush carries as many saves as it can,
+ * and a batch held up by a row lock holds the others back no longer than that. The members of one kind go as one statement ({@link ScopeSql#writeManyIfAt}),
  * autocommitted, so many saves cost one statement and one commit; a member alone in its kind goes as
  * its own statement, as an unbatched save does. Each member's outcome is its own: one whose conditions
  * fail (the scope moved on, a lock above) is not made and answers null, and when Postgres refuses a
@@ -45,16 +49,21 @@ final class GroupedSaves {
 
     private final Pool primary;
     private final int batches;
+    private final long overlapAfterNanos;
     private final int most;
     private final DistributionSummary sizes;
     private final Counter resent;
     /** Saves waiting for a batch, and the batches in flight; guarded by this. */
     private final ArrayDeque<Member> waiting = new ArrayDeque<>();
     private int sending;
+    /** When the newest batch in flight was sent (nanoTime), and whether a timer will look again. */
+    private long sentAt;
+    private boolean looking;
 
-    GroupedSaves(Pool primary, int inFlight, int most, MeterRegistry meters) {
+    GroupedSaves(Pool primary, int inFlight, Duration overlapAfter, int most, MeterRegistry meters) {
         this.primary = primary;
         this.batches = inFlight;
+        this.overlapAfterNanos = overlapAfter.toNanos();
         this.most = most;
         this.sizes = DistributionSummary.builder("options.saves.batch.size")
                 .description("Saves sent to Postgres together, per batch (a batch of one is a statement of its own)")
@@ -68,16 +77,64 @@ final class GroupedSaves {
     Uni<Long> save(Save save) {
         return Uni.createFrom().emitter(emitter -> {
             Member member = new Member(save, emitter, (ContextInternal) Vertx.currentContext());
-            List<Member> batch = null;
+            List<Member> batch;
+            long lookIn;
             synchronized (this) {
                 waiting.add(member);
-                if (sending < batches) {
-                    sending++;
-                    batch = take();
-                }
+                batch = startIfDue();
+                lookIn = batch == null ? lookLater() : -1;
             }
             if (batch != null) {
                 send(batch);
+            } else if (lookIn >= 0) {
+                lookAgainIn(lookIn, member.context());
+            }
+        });
+    }
+
+    /** A new batch of the waiting saves, when one may go beside those in flight now; else null. Under this's lock. */
+    private List<Member> startIfDue() {
+        long now = System.nanoTime();
+        if (waiting.isEmpty() || sending >= batches || (sending > 0 && now - sentAt < overlapAfterNanos)) {
+            return null;
+        }
+        sending++;
+        sentAt = now;
+        return take();
+    }
+
+    /**
+     * Nanoseconds until a batch may go beside those in flight, when saves wait for that and no timer
+     * looks already; else -1. Under this's lock.
+     */
+    private long lookLater() {
+        if (looking || waiting.isEmpty() || sending >= batches) {
+            return -1;
+        }
+        looking = true;
+        return Math.max(0, overlapAfterNanos - (System.nanoTime() - sentAt));
+    }
+
+    private void lookAgainIn(long nanos, ContextInternal context) {
+        if (context == null) {
+            // no event loop to time it (a caller off Vert.x): the next arrival or answer looks again
+            synchronized (this) {
+                looking = false;
+            }
+            return;
+        }
+        context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> {
+            List<Member> batch;
+            long again;
+            synchronized (this) {
+                looking = false;
+                batch = startIfDue();
+                again = batch == null ? lookLater() : -1;
+            }
+            if (batch != null) {
+                send(batch);
+            } else if (again >= 0) {
+                lookAgainIn(again, context);
             }
         });
     }
@@ -111,6 +168,7 @@ final class GroupedSaves {
                 sending--;
                 return;
             }
+            sentAt = System.nanoTime();
             batch = take();
         }
         send(batch);

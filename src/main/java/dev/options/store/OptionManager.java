@@ -109,7 +109,7 @@ public class OptionManager {
         this.replicas = replica.listActive();
         this.batched = new BatchedLoads(primary, reads, background);
         OptionsConfig.Saves saves = config.saves();
-        this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchSize(), meters) : null;
+        this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchOverlapAfter(), saves.batchSize(), meters) : null;
     }
 
     private static Counter statements(MeterRegistry meters, String kind, String caller, String pool) {

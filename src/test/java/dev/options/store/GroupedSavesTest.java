@@ -60,7 +60,7 @@ class GroupedSavesTest {
     @Test
     void aMemberWhoseScopeMovedOnIsNotMadeAndTheOthersAre() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        GroupedSaves grouped = new GroupedSaves(pool, 1, 64, meters);
+        GroupedSaves grouped = new GroupedSaves(pool, 1, Duration.ZERO, 64, meters);
         List<Scope> scopes = scopesAtVersionOne(9);
         Scope blocker = scopes.get(0);
         Scope movedOn = scopes.get(8);
@@ -84,10 +84,35 @@ class GroupedSavesTest {
         assertThat(meters.counter("options.saves.batch.resent").count()).isZero();
     }
 
+    /**
+     * A batch held up by a row lock holds back the saves behind it only {@code overlapAfter}: then
+     * they go beside it, from a timer when nothing else arrives.
+     */
+    @Test
+    void aBatchHeldUpByARowLockHoldsTheOthersBackOnlyForAWhile() throws Exception {
+        GroupedSaves grouped = new GroupedSaves(pool, 2, Duration.ofMillis(200), 64, new SimpleMeterRegistry());
+        List<Scope> scopes = scopesAtVersionOne(2);
+        Scope blocker = scopes.get(0);
+        try (Held held = hold(blocker)) {
+            CompletableFuture<Long> stuck = send(grouped, blocker, 2);
+            awaitWaiting(blocker, ALONE);
+            // asked on an event loop, within the 200 ms: it waits, and the timer sends it
+            CompletableFuture<Long> behind = new CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(() -> grouped.save(save(scopes.get(1), 2)).subscribe()
+                    .with(behind::complete, behind::completeExceptionally));
+            assertThat(behind.get(10, TimeUnit.SECONDS)).isNotNull();
+            assertMadeOnce(scopes.get(1), 2);
+            assertThat(stuck).isNotDone();
+            held.close();
+            assertThat(stuck.get(30, TimeUnit.SECONDS)).isNotNull();
+            assertMadeOnce(blocker, 2);
+        }
+    }
+
     @Test
     void aMemberWhoseStatementFailsFailsAloneAndTheOthersAreMade() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        GroupedSaves grouped = new GroupedSaves(pool, 1, 64, meters);
+        GroupedSaves grouped = new GroupedSaves(pool, 1, Duration.ZERO, 64, meters);
         List<Scope> scopes = scopesAtVersionOne(6);
         Scope broken = scopes.get(3);
         List<CompletableFuture<Long>> answers = new ArrayList<>();
@@ -135,7 +160,7 @@ class GroupedSavesTest {
 
     private void cutOff(Pool own) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        GroupedSaves grouped = new GroupedSaves(own, 1, 64, meters);
+        GroupedSaves grouped = new GroupedSaves(own, 1, Duration.ZERO, 64, meters);
         List<Scope> scopes = scopesAtVersionOne(7);
         Scope last = scopes.get(6);
         List<CompletableFuture<Long>> answers = new ArrayList<>();
