@@ -116,7 +116,11 @@ public class InvalidationFeed {
                                 previous, oldest);
                         near.trust(false);
                         near.trust(connected);
-                        missedEvents(position);
+                        if (ChangeEvent.after(oldest, position)) {
+                            // gone before the tail got to them (not only after it read them): its
+                            // subscribers missed them too
+                            missedEvents(position);
+                        }
                     }
                 }, failure -> Log.debugf("change stream check failed: %s", failure.getMessage()));
     }
