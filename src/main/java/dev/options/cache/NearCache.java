@@ -127,10 +127,11 @@ public class NearCache {
      * A slot names its scope by a 64-bit fingerprint of the key (two scopes of one slot mistaken for
      * each other: one chance in 2^64 per comparison). Forgetting must not let a stale fill in: a load
      * that began before an invalidation, whose slot another scope took meanwhile, would find nothing
-     * heard of its scope and land. So each slot counts the scopes it has held, and a load takes that
-     * count, its {@linkplain #ticket ticket}, before it reads: a fill whose slot has since changed
-     * hands cannot know what it missed and is refused (a miss, at a chance of a slot's changing hands
-     * during one load).
+     * heard of its scope and land. So each slot counts the times it changed hands from one scope to
+     * another, and a load takes that count, its {@linkplain #ticket ticket}, before it reads: a fill
+     * whose slot has since changed hands cannot know what it missed and is refused (a miss, at a
+     * chance of a slot's changing hands during one load). An empty slot's first scope takes nothing
+     * from another, so the loads that ticketed it meanwhile still hold.
      */
     static final class Heard {
         /** The answer for a fill whose slot changed hands since its ticket: newer than any version. */
@@ -224,9 +225,11 @@ public class NearCache {
                 if (scopes[slot] == scope) {
                     versions[slot] = Math.max(versions[slot], version);
                 } else {
+                    if (scopes[slot] != 0) {
+                        holders[slot]++;
+                    }
                     scopes[slot] = scope;
                     versions[slot] = version;
-                    holders[slot]++;
                 }
             }
         }
@@ -250,9 +253,11 @@ public class NearCache {
                     }
                     versions[slot] = version;
                 } else {
+                    if (scopes[slot] != 0) {
+                        holders[slot]++;
+                    }
                     scopes[slot] = scope;
                     versions[slot] = version;
-                    holders[slot]++;
                 }
                 return holders[slot];
             }

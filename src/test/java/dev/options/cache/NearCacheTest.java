@@ -139,6 +139,18 @@ class NearCacheTest {
     }
 
     @Test
+    void theNewerOfTwoFillsOfAScopeNeverHeardOfLandsThoughBothTookTheirTicketsFirst() {
+        ScopeKey fresh = new ScopeKey("project_options:2");
+        long older = cache.ticket(fresh);
+        long newer = cache.ticket(fresh);
+        cache.offer(fresh, entry(3), older);
+        cache.offer(fresh, entry(4), newer);
+        assertThat(cache.get(fresh).map(e -> e.stored().version())).as("the first fill took an empty slot: nothing was forgotten")
+                .contains(4L);
+        assertThat(cache.document(Scope.project(2)).version()).isEqualTo(4);
+    }
+
+    @Test
     void anEntryIsNeverReplacedByAnOlderVersion() {
         cache.offer(KEY, entry(5));
         cache.offer(KEY, entry(4));
