@@ -182,19 +182,11 @@ public class SharedCache {
     }
 
     /**
-     * {@link #offer} and {@code also} (a command on other keys) in one round trip: one batch, on one
-     * connection, one write and one read; fails when either fails or Redis does not answer in time.
-     * Against Redis Cluster the two are sent apart, at once, since their keys may lie in different
-     * slots, which one batch cannot span.
-     */
-    public Uni<Void> offerWith(ScopeKey key, StoredScope stored, Request also) {
-        return offerWithAll(key, stored, List.of(also)).replaceWithVoid();
-    }
-
-    /**
-     * {@link #offerWith} for several commands sent after the compare-and-set, in their order (in one
-     * round trip; on a cluster, the commands together and the compare-and-set beside them); answers
-     * the commands' replies.
+     * {@link #offer} and {@code also} (commands on other keys, sent after the compare-and-set in their
+     * order) in one round trip: one batch, on one connection, one write and one read; answers the
+     * commands' replies, and fails when any fails or Redis does not answer in time. Against Redis
+     * Cluster the commands go together and the compare-and-set beside them, at once, since their keys
+     * may lie in different slots, which one batch cannot span.
      */
     public Uni<List<Response>> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
         Request offer = offerCommand(key, stored);

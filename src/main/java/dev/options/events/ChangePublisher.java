@@ -84,8 +84,7 @@ public class ChangePublisher {
             Log.debugf("changes %s up to v%d left for the outbox relay: the feed is not connected", scope.key(), last.after().version());
             return Uni.createFrom().voidItem();
         }
-        List<Request> events = changes.stream()
-                .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true)).toList();
+        List<Request> events = appends(scope, changes);
         Uni<List<Response>> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
         return delivered
                 .invoke(answers -> appendLater(scope, leftOut(changes, answers), 0))
@@ -124,10 +123,15 @@ public class ChangePublisher {
                     left.get(0).after().version());
             return;
         }
-        vertx.setTimer(APPEND_AGAIN_AFTER_MILLIS[attempt], id -> feed.appendAll(left.stream()
-                        .map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true)).toList())
+        vertx.setTimer(APPEND_AGAIN_AFTER_MILLIS[attempt], id -> feed.appendAll(appends(scope, left))
                 .subscribe().with(answers -> appendLater(scope, leftOut(left, answers), attempt + 1),
                         failure -> Log.debugf("changes of %s left for the outbox relay: %s", scope.key(), failure.getMessage())));
+    }
+
+    /** The commands appending the changes' events, each only after its predecessor. */
+    private List<Request> appends(Scope scope, List<Committed> changes) {
+        return changes.stream().map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true))
+                .toList();
     }
 
     /**

@@ -23,6 +23,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.redis.client.ResponseType;
 import io.vertx.redis.client.impl.PooledRedisConnection;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -221,14 +222,7 @@ public class InvalidationFeed {
 
     /** Whether an {@link #appendCommand}'s answer says the event was left for the relay. */
     public static boolean deferred(Response answer) {
-        return answer != null && answer.type() == io.vertx.redis.client.ResponseType.NUMBER && answer.toLong() == DEFERRED;
-    }
-
-    /** Appends one event as the relay does ({@link #appendCommand}); answers the reply. Fails when Redis cannot be reached. */
-    public Uni<String> append(ScopeKey scope, long version, Collection<String> keys) {
-        return redis.send(appendCommand(scope, version, keys, false))
-                .ifNoItem().after(config.cache().sharedTimeout()).fail()
-                .map(String::valueOf);
+        return answer != null && answer.type() == ResponseType.NUMBER && answer.toLong() == DEFERRED;
     }
 
     /** Appends events ({@link #appendCommand}s) in their order, in one round trip; answers their replies. */

@@ -26,13 +26,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * the saves that arrive wait, and go as the members of the next one, up to {@code most} at a time.
  * Another batch goes beside those in flight (up to {@code inFlight}) only once the newest of them
  * has been in flight {@code overlapAfter}: so each commit's flush carries as many saves as it can,
- * and a batch held up by a row lock holds the others back no longer than that. The members of one kind go as one statement ({@link ScopeSql#writeManyIfAt}),
- * autocommitted, so many saves cost one statement and one commit; a member alone in its kind goes as
+ * and a batch held up by a row lock holds the others back no longer than that. The members of one
+ * kind go as one statement ({@link ScopeSql#writeManyIfAt}), autocommitted, so many saves cost one statement and one commit; a member alone in its kind goes as
  * its own statement, as an unbatched save does. Each member's outcome is its own: one whose conditions
  * fail (the scope moved on, a lock above) is not made and answers null, and when Postgres refuses a
  * statement, its members are sent again alone, so that the failure is only their own (a connection
- * lost under a statement fails its members, as it fails a save alone: it may have committed). A statement is atomic:
- * each member is committed (with its outbox row and history entry) or not.
+ * lost under a statement fails its members, as it fails a save alone: it may have committed). A
+ * statement is atomic: each member is committed (with its outbox row and history entry) or not.
  *
  * <p>Members are sent in the order of their kinds and scope keys, so that statements in flight at
  * once take the scopes' row locks in one order. Each member's caller is answered on the Vert.x
@@ -77,19 +77,26 @@ final class GroupedSaves {
     Uni<Long> save(Save save) {
         return Uni.createFrom().emitter(emitter -> {
             Member member = new Member(save, emitter, (ContextInternal) Vertx.currentContext());
-            List<Member> batch;
-            long lookIn;
             synchronized (this) {
                 waiting.add(member);
-                batch = startIfDue();
-                lookIn = batch == null ? lookLater() : -1;
             }
-            if (batch != null) {
-                send(batch);
-            } else if (lookIn >= 0) {
-                lookAgainIn(lookIn, member.context());
-            }
+            startOrLookLater(member.context());
         });
+    }
+
+    /** Sends a batch when one may go now; else, when saves wait for that, has a timer look again. */
+    private void startOrLookLater(ContextInternal context) {
+        List<Member> batch;
+        long lookIn;
+        synchronized (this) {
+            batch = startIfDue();
+            lookIn = batch == null ? lookLater() : -1;
+        }
+        if (batch != null) {
+            send(batch);
+        } else if (lookIn >= 0) {
+            lookAgainIn(lookIn, context);
+        }
     }
 
     /** A new batch of the waiting saves, when one may go beside those in flight now; else null. Under this's lock. */
@@ -124,18 +131,10 @@ final class GroupedSaves {
             return;
         }
         context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> {
-            List<Member> batch;
-            long again;
             synchronized (this) {
                 looking = false;
-                batch = startIfDue();
-                again = batch == null ? lookLater() : -1;
             }
-            if (batch != null) {
-                send(batch);
-            } else if (again >= 0) {
-                lookAgainIn(again, context);
-            }
+            startOrLookLater(context);
         });
     }
 

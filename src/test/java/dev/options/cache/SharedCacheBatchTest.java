@@ -126,8 +126,9 @@ class SharedCacheBatchTest {
             for (int i = 0; i < 10; i++) {
                 ScopeKey key = Scope.organization(Fixtures.newId()).key();
                 keys.add(key);
-                sends.add(shared.offerWith(key, new StoredScope(3, Map.of("n", IntNode.valueOf(i))),
-                        Request.cmd(Command.XADD).arg(TEST_STREAM).arg("*").arg("scope").arg(key.value())));
+                sends.add(shared.offerWithAll(key, new StoredScope(3, Map.of("n", IntNode.valueOf(i))),
+                        List.of(Request.cmd(Command.XADD).arg(TEST_STREAM).arg("*").arg("scope").arg(key.value())))
+                        .replaceWithVoid());
             }
             // all at once, as concurrent saves send them: sent apart, each would take a connection of its own
             Uni.join().all(sends).andFailFast().await().atMost(Duration.ofSeconds(10));

@@ -60,8 +60,8 @@ class SharedCacheClusterTest {
     void anOfferAndACommandOnAKeyOfAnotherSlotBothApply() {
         for (int i = 0; i < 5; i++) {
             ScopeKey key = Scope.organization(Fixtures.newId()).key();
-            shared.offerWith(key, new StoredScope(4, Map.of("n", IntNode.valueOf(i))),
-                    Request.cmd(Command.XADD).arg(SharedCacheBatchTest.TEST_STREAM).arg("*").arg("scope").arg(key.value()))
+            shared.offerWithAll(key, new StoredScope(4, Map.of("n", IntNode.valueOf(i))),
+                    List.of(Request.cmd(Command.XADD).arg(SharedCacheBatchTest.TEST_STREAM).arg("*").arg("scope").arg(key.value())))
                     .await().atMost(Duration.ofSeconds(10));
             assertThat(shared.get(key).await().atMost(Duration.ofSeconds(5)))
                     .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(4));
