@@ -17,6 +17,7 @@ import dev.options.drill.Recorded.Connection;
 import dev.options.drill.Recorded.Event;
 import dev.options.drill.Recorded.Kind;
 import dev.options.drill.Recorded.Op;
+import dev.options.drill.Recorded.Outage;
 import dev.options.drill.Recorded.Outcome;
 import dev.options.drill.Recorded.Truth;
 
@@ -35,7 +36,9 @@ import dev.options.drill.Recorded.Truth;
  * delivered to a subscriber before;</li>
  * <li>the change feed, per subscriber across its resumes (etcd's watch validators, Postgres as the
  * truth): ordered, unique, no gap unless a reset said so, every changed key in its event, and every
- * version heard by the end.</li>
+ * version heard by the end;</li>
+ * <li>heartbeats, when asked for ({@link #heartbeats}): no open stream silent longer than the
+ * heartbeat allows, unless its instance was down meanwhile.</li>
  * </ul>
  */
 final class Checker {
@@ -58,6 +61,8 @@ final class Checker {
     /** Per scope, the options (our keys, as JSON text) at each version; index 0 is the empty scope. */
     private final Map<Long, List<Map<String, String>>> documents = new HashMap<>();
     private final Map<Op, Long> madeAt = new HashMap<>();
+    private long silenceNanos;
+    private List<Outage> outages = List.of();
 
     Checker(List<Op> ops, List<Event> events, List<Connection> connections, Map<Long, Truth> truth) {
         this.ops = ops;
@@ -66,6 +71,16 @@ final class Checker {
             this.connections.put(connection.subscriber() + "/" + connection.connection(), connection);
         }
         this.truth = truth;
+    }
+
+    /**
+     * Also checks that every stream, from its opening to its end, heard something (an event or a
+     * heartbeat) at least every {@code silenceNanos}, except across the {@code outages} of its instance.
+     */
+    Checker heartbeats(long silenceNanos, List<Outage> outages) {
+        this.silenceNanos = silenceNanos;
+        this.outages = outages;
+        return this;
     }
 
     Checker check() {
@@ -77,6 +92,9 @@ final class Checker {
         sessions();
         invalidations();
         feed();
+        if (silenceNanos > 0) {
+            silences();
+        }
         return this;
     }
 
@@ -368,6 +386,27 @@ final class Checker {
                     violation("feed: versions never heard by the end", "subscriber " + subscriber.getKey() + " user "
                             + scope.getKey() + ": heard to v" + heard + " of v" + scope.getValue().version());
                 }
+            }
+        }
+    }
+
+    private void silences() {
+        Map<String, List<Event>> byConnection = events.stream()
+                .collect(Collectors.groupingBy(event -> event.subscriber() + "/" + event.connection()));
+        for (Map.Entry<String, List<Event>> stream : byConnection.entrySet()) {
+            List<Event> heard = stream.getValue().stream().sorted(Comparator.comparingLong(Event::received)).toList();
+            Connection connection = connections.get(stream.getKey());
+            long since = connection != null ? connection.opened() : heard.get(0).received();
+            int instance = heard.get(0).instance();
+            for (Event event : heard) {
+                long start = since;
+                boolean excused = outages.stream().anyMatch(o -> o.instance() == instance && o.overlaps(start, event.received()));
+                if (event.received() - since > silenceNanos && !excused) {
+                    violation("feed: a stream silent longer than the heartbeat allows", "subscriber " + stream.getKey()
+                            + " on instance " + instance + ": " + (event.received() - since) / 1_000_000 + " ms before its "
+                            + event.type());
+                }
+                since = event.received();
             }
         }
     }

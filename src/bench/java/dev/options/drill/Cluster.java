@@ -28,6 +28,8 @@ final class Cluster implements AutoCloseable {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     static final String STREAM = "options:changes";
+    /** How often the instances' change streams send a heartbeat when they have nothing else to send. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(1);
 
     /** A service instance; its incarnation counts restarts, each a new session for the checker. */
     static final class Instance {
@@ -148,7 +150,7 @@ final class Cluster implements AutoCloseable {
     void start(Instance instance) throws Exception {
         List<String> command = List.of("java", "-Xmx256m", "-Dquarkus.http.port=" + instance.port, "-Doptions.auth.enabled=false",
                 "-Dquarkus.shutdown.delay=0s", "-Dquarkus.log.level=WARN", "-Doptions.feed.stream=" + STREAM,
-                "-Doptions.feed.heartbeat=PT1S", "-Doptions.outbox.relay-after=PT0.5S", "-Doptions.outbox.relay-interval=PT0.5S",
+                "-Doptions.feed.heartbeat=" + HEARTBEAT, "-Doptions.outbox.relay-after=PT0.5S", "-Doptions.outbox.relay-interval=PT0.5S",
                 "-Doptions.database.create-if-missing=true", "-Dquarkus.redis.hosts=redis://127.0.0.1:" + redisLink.port(),
                 "-jar", jar);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -48,6 +48,8 @@ public final class Drill {
     private static final int SCOPES = 4;
     private static final int PROCESSES = 8;
     private static final int SUBSCRIBERS = 3;
+    /** The longest a stream may be silent: a heartbeat's interval, and time for a loaded machine to deliver it. */
+    private static final long SILENCE_NANOS = Cluster.HEARTBEAT.plusMillis(1500).toNanos();
 
     /** What one fault was shown to do. */
     public record Result(String fault, long operations, long failed, long ambiguous, long errors500, double readsAnsweredInFault,
@@ -90,17 +92,31 @@ public final class Drill {
         Files.createDirectories(out);
         List<Result> results = new ArrayList<>();
         try (Cluster cluster = new Cluster(jar, 2, out.resolve("drill-logs"))) {
-            // fresh JVMs and a fresh database answer their first requests in seconds: warm up, unchecked
-            Workload warmUp = new Workload(cluster, 1, SCOPES, PROCESSES, SUBSCRIBERS, seed);
-            warmUp.start();
-            Thread.sleep(5000);
-            warmUp.stop();
-            warmUp.unsubscribe();
+            warmUp(cluster, 1, seed, 5);
             for (int i = 0; i < faults.size(); i++) {
+                int incarnations = incarnations(cluster);
                 results.add(drill(cluster, faults.get(i), 1000L * (i + 1), seconds, seed + i, out));
+                if (incarnations(cluster) != incarnations && i + 1 < faults.size()) {
+                    // a restarted instance is a cold JVM (beside a warm one, on shared cores): the next
+                    // drill's healthy phase would time its JIT compiler
+                    warmUp(cluster, 100_000L + 1000L * i, seed, 10);
+                }
             }
         }
         return results;
+    }
+
+    /** Fresh JVMs and a fresh database answer their first requests in seconds: a workload runs, unchecked. */
+    private static void warmUp(Cluster cluster, long firstUser, long seed, int seconds) throws Exception {
+        Workload warmUp = new Workload(cluster, firstUser, SCOPES, PROCESSES, SUBSCRIBERS, seed);
+        warmUp.start();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+        warmUp.stop();
+        warmUp.unsubscribe();
+    }
+
+    private static int incarnations(Cluster cluster) {
+        return cluster.instances.stream().mapToInt(instance -> instance.incarnation).sum();
     }
 
     private static Result drill(Cluster cluster, String fault, long firstUser, int seconds, long seed, Path out) throws Exception {
@@ -125,7 +141,8 @@ public final class Drill {
         List<Op> ops = List.copyOf(load.ops);
         List<Recorded.Event> events = List.copyOf(load.events);
         record(out.resolve("history-" + fault + ".jsonl"), ops, events);
-        Checker checker = new Checker(ops, events, List.copyOf(load.connections), truth).check();
+        Checker checker = new Checker(ops, events, List.copyOf(load.connections), truth)
+                .heartbeats(SILENCE_NANOS, outages(fault, faultStart, faultEnd)).check();
         long inFault = ops.stream().filter(op -> !op.kind().write() && op.invoked() >= faultStart && op.invoked() < faultEnd).count();
         long answeredInFault = ops.stream().filter(op -> !op.kind().write() && op.invoked() >= faultStart && op.invoked() < faultEnd
                 && op.outcome() == Outcome.OK).count();
@@ -136,6 +153,15 @@ public final class Drill {
                 visibility(ops, events, load.connections, faultStart, 0.99),
                 events.stream().filter(e -> e.type().equals("heartbeat")).count(),
                 events.stream().filter(e -> e.type().equals("reset")).count());
+    }
+
+    /** The instances {@code fault} stops answering (and so sending heartbeats), while it lasts. */
+    private static List<Recorded.Outage> outages(String fault, long start, long end) {
+        return switch (fault) {
+            case "instance-pause", "instance-kill" -> List.of(new Recorded.Outage(0, start, end));
+            case "combined" -> List.of(new Recorded.Outage(1, start, end));
+            default -> List.of();
+        };
     }
 
     /** Injects {@code fault} and heals it, within about {@code seconds}. */

@@ -54,6 +54,14 @@ final class Recorded {
     record Connection(int subscriber, int instance, int connection, long opened, String resumedFrom) {
     }
 
+    /** A fault of one instance (paused, killed) from {@code from} until it could answer again ({@code to}), nanoTime. */
+    record Outage(int instance, long from, long to) {
+
+        boolean overlaps(long start, long end) {
+            return start < to && end > from;
+        }
+    }
+
     /** The truth of one scope in Postgres: its version and its history, changes per version. */
     record Truth(long version, Map<Long, List<Change>> history) {
     }

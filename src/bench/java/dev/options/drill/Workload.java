@@ -254,13 +254,24 @@ final class Workload {
                     }
                 }
                 answer.body().close();
+                closed(subscriber, instance, incarnation, connection);
             } catch (IOException | RuntimeException dropped) {
+                closed(subscriber, instance, incarnation, connection);
                 pause(100);
             } catch (InterruptedException e) {
                 return;
             }
             connection++;
         }
+    }
+
+    /**
+     * Records the end of a connection, however it ended (a hop, the end of the subscriptions, the
+     * stream broken): until then the stream was open, so the silence before it counts.
+     */
+    private void closed(int subscriber, Cluster.Instance instance, int incarnation, int connection) {
+        events.add(new Event(subscriber, instance.index, incarnation, connection, System.nanoTime(), "closed", null, -1, -1,
+                List.of()));
     }
 
     private static Event event(int subscriber, Cluster.Instance instance, int incarnation, int connection, String type, String id,

@@ -17,6 +17,7 @@ import dev.options.drill.Recorded.Connection;
 import dev.options.drill.Recorded.Event;
 import dev.options.drill.Recorded.Kind;
 import dev.options.drill.Recorded.Op;
+import dev.options.drill.Recorded.Outage;
 import dev.options.drill.Recorded.Outcome;
 import dev.options.drill.Recorded.Truth;
 
@@ -138,6 +139,37 @@ class CheckerTest {
         Map<String, Long> stale = new Checker(List.of(read(1, Kind.READ, 2_000_000_000L, 2_000_000_010L, 1, "v1")),
                 List.of(event(1_000_000_000L, 2, List.of("w"))), connections, chain(1, 2)).check().violations;
         assertThat(stale).containsKey("a cached read older than an invalidation its instance had delivered");
+    }
+
+    @Test
+    void aStreamSilentLongerThanTheHeartbeatAllowsIsAViolationUnlessItsInstanceWasDown() {
+        // no scopes to check against Postgres: only the streams' silences
+        long second = 1_000_000_000L;
+        List<Connection> connections = List.of(new Connection(0, 1, 0, 0, null));
+        List<Event> healthy = List.of(heartbeat(second), event(2 * second, 1, List.of("w")), heartbeat(3 * second),
+                closed(4 * second));
+        assertThat(new Checker(List.of(), healthy, connections, Map.of()).heartbeats(2 * second, List.of()).check().violations)
+                .isEmpty();
+        // 3 s with nothing before the stream's end, and 3 s before its first heartbeat
+        List<Event> silentAtTheEnd = List.of(heartbeat(second), event(2 * second, 1, List.of("w")), closed(5 * second));
+        List<Event> silentAtFirst = List.of(heartbeat(3 * second), event(4 * second, 1, List.of("w")), closed(5 * second));
+        for (List<Event> silent : List.of(silentAtTheEnd, silentAtFirst)) {
+            assertThat(new Checker(List.of(), silent, connections, Map.of()).heartbeats(2 * second, List.of()).check().violations)
+                    .containsOnlyKeys("feed: a stream silent longer than the heartbeat allows");
+            // instance 1 paused meanwhile: excused; a pause of the other instance is not
+            assertThat(new Checker(List.of(), silent, connections, Map.of())
+                    .heartbeats(2 * second, List.of(new Outage(1, 2 * second + 1, 2 * second + 2))).check().violations).isEmpty();
+            assertThat(new Checker(List.of(), silent, connections, Map.of())
+                    .heartbeats(2 * second, List.of(new Outage(0, 0, 10 * second))).check().violations).isNotEmpty();
+        }
+    }
+
+    private static Event heartbeat(long received) {
+        return new Event(0, 1, 0, 0, received, "heartbeat", null, -1, -1, List.of());
+    }
+
+    private static Event closed(long received) {
+        return new Event(0, 1, 0, 0, received, "closed", null, -1, -1, List.of());
     }
 
     private static Event event(long received, long version, List<String> keys) {
