@@ -347,8 +347,22 @@ final class Checker {
 
     private void feed() {
         Map<Integer, List<Event>> bySubscriber = events.stream().collect(Collectors.groupingBy(Event::subscriber));
+        Map<Long, Long> firstWritten = new HashMap<>();
+        madeAt.forEach((op, version) -> {
+            if (version == 1) {
+                firstWritten.put(op.user(), op.invoked());
+            }
+        });
         for (Map.Entry<Integer, List<Event>> subscriber : bySubscriber.entrySet()) {
             Map<Long, Long> last = new HashMap<>();
+            // live (it heard something) before a scope's first write began: it hears that scope from v1
+            long live = subscriber.getValue().stream().filter(event -> event.connection() == 0)
+                    .mapToLong(Event::received).min().orElse(Long.MAX_VALUE);
+            firstWritten.forEach((user, invoked) -> {
+                if (live < invoked) {
+                    last.put(user, 0L);
+                }
+            });
             Set<String> firstOfConnection = new HashSet<>();
             for (Event event : subscriber.getValue()) {
                 if ("reset".equals(event.type())) {

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.options.cache.NearCache;
 import dev.options.cache.SharedCache;
 import dev.options.config.OptionsConfig;
+import dev.options.events.InvalidationFeed.Order;
 import dev.options.scope.Scope;
 import dev.options.store.StoredScope;
 import io.quarkus.logging.Log;
@@ -37,7 +38,8 @@ public class ChangePublisher {
     /**
      * When an event was left out because its scope's previous one was not in the stream yet (another
      * instance's append of it is most likely on its way), how long to wait before each new try; after
-     * the last, the event is the relay's.
+     * the last, the event is the relay's. The last try waits for a predecessor only where the stream
+     * is known to hold one of the scope's events: none may come (Redis came back empty meanwhile).
      */
     private static final long[] APPEND_AGAIN_AFTER_MILLIS = { 2, 10, 50, 200 };
 
@@ -84,7 +86,7 @@ public class ChangePublisher {
             Log.debugf("changes %s up to v%d left for the outbox relay: the feed is not connected", scope.key(), last.after().version());
             return Uni.createFrom().voidItem();
         }
-        List<Request> events = appends(scope, changes);
+        List<Request> events = appends(scope, changes, Order.AFTER_PREVIOUS);
         Uni<List<Response>> delivered = caches ? shared.offerWithAll(scope.key(), last.after(), events) : feed.appendAll(events);
         return delivered
                 .invoke(answers -> appendLater(scope, leftOut(changes, answers), 0))
@@ -123,27 +125,28 @@ public class ChangePublisher {
                     left.get(0).after().version());
             return;
         }
-        vertx.setTimer(APPEND_AGAIN_AFTER_MILLIS[attempt], id -> feed.appendAll(appends(scope, left))
+        Order order = attempt + 1 < APPEND_AGAIN_AFTER_MILLIS.length ? Order.AFTER_PREVIOUS : Order.AFTER_KNOWN_PREVIOUS;
+        vertx.setTimer(APPEND_AGAIN_AFTER_MILLIS[attempt], id -> feed.appendAll(appends(scope, left, order))
                 .subscribe().with(answers -> appendLater(scope, leftOut(left, answers), attempt + 1),
                         failure -> Log.debugf("changes of %s left for the outbox relay: %s", scope.key(), failure.getMessage())));
     }
 
-    /** The commands appending the changes' events, each only after its predecessor. */
-    private List<Request> appends(Scope scope, List<Committed> changes) {
-        return changes.stream().map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), true))
+    /** The commands appending the changes' events, in their order. */
+    private List<Request> appends(Scope scope, List<Committed> changes, Order order) {
+        return changes.stream().map(change -> feed.appendCommand(scope.key(), change.after().version(), change.keys(), order))
                 .toList();
     }
 
     /**
      * Repairs Redis to {@code current} (the scope as Postgres holds it now) and appends the event of
      * the change to {@code version}, the two commands sent together, in one round trip; fails if
-     * either does, or if {@code inOrderOnly} and the scope's previous event is not in the stream yet
-     * (the row waits for the next run). The order of the two does not matter: an instance that hears
+     * either does, or if {@code order} leaves it out because the scope's previous event is not in the
+     * stream yet (the row waits for the next run). The order of the two does not matter: an instance that hears
      * the event before Redis holds the new version refuses Redis's older one (it is below the version
      * heard of) and reads Postgres.
      */
-    Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys, boolean inOrderOnly) {
-        Request append = feed.appendCommand(scope.key(), version, keys, inOrderOnly);
+    Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys, Order order) {
+        Request append = feed.appendCommand(scope.key(), version, keys, order);
         Uni<List<Response>> sent = caches ? shared.offerWithAll(scope.key(), current, List.of(append)) : feed.appendAll(List.of(append));
         return sent.invoke(answers -> {
             if (InvalidationFeed.deferred(answers.get(0))) {

@@ -201,19 +201,36 @@ public class InvalidationFeed {
     /**
      * Appends the event of a scope's version unless the stream has it or a later one (a republish);
      * keeps for a day, per scope, the newest version appended, so that the stream holds each scope's
-     * events once and in version order. When {@code inOrderOnly} (a writer right after its commit),
-     * an event whose predecessor is not in yet is not appended: the outbox relay, which publishes
-     * each scope's rows in order, appends both. Answers the new entry's id, {@link #ALREADY_APPENDED}
-     * or {@link #DEFERRED}.
+     * events once and in version order. An event whose predecessor is not in yet is appended or
+     * left out as its {@link Order} says. Answers the new entry's id, {@link #ALREADY_APPENDED} or
+     * {@link #DEFERRED}.
      */
     private static final String APPEND_IN_ORDER = """
-            local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
+            local known = redis.call('GET', KEYS[2])
+            local newest = tonumber(known or '0')
             local version = tonumber(ARGV[3])
             if version <= newest then return 0 end
-            if ARGV[5] == '1' and newest > 0 and version > newest + 1 then return -1 end
+            if version > newest + 1 and (ARGV[5] == '2' or (ARGV[5] == '1' and known)) then return -1 end
             redis.call('SET', KEYS[2], ARGV[3], 'EX', 86400)
             return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'scope', ARGV[2], 'version', ARGV[3], 'keys', ARGV[4])
             """;
+
+    /** When an event whose scope's previous one is not in the stream yet is appended (the ordinal is the script's argument). */
+    public enum Order {
+        /** At once: its predecessor is gone for good (the outbox relay, once a row has waited long enough). */
+        ANY,
+        /**
+         * Only after its predecessor, when the stream is known to hold an earlier event of the scope;
+         * with none known (Redis came back empty, or the scope was quiet for a day) at once (the relay).
+         */
+        AFTER_KNOWN_PREVIOUS,
+        /**
+         * Only after its predecessor, a version above 1 even when no event of the scope is known (a
+         * writer right after its commit: the previous version's writer, an instance away, may still
+         * be appending the scope's first event).
+         */
+        AFTER_PREVIOUS
+    }
 
     /** {@link #appendCommand}'s answer when the stream holds the event (or a later one of its scope) already. */
     public static final long ALREADY_APPENDED = 0;
@@ -231,13 +248,13 @@ public class InvalidationFeed {
     }
 
     /** The command that appends one event in order (see {@link #APPEND_IN_ORDER}), for a caller that sends it with others. */
-    public Request appendCommand(ScopeKey scope, long version, Collection<String> keys, boolean inOrderOnly) {
+    public Request appendCommand(ScopeKey scope, long version, Collection<String> keys, Order order) {
         return Request.cmd(Command.EVAL).arg(APPEND_IN_ORDER).arg(2).arg(stream).arg(appendedPrefix + scope.value())
                 .arg(config.feed().maxLength())
                 .arg(scope.value())
                 .arg(version)
                 .arg(OptionJson.text(keys))
-                .arg(inOrderOnly ? "1" : "0");
+                .arg(order.ordinal());
     }
 
     /** The entries after stream id {@code after}, oldest first, at most {@code count}. */

@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import dev.options.config.OptionsConfig;
+import dev.options.events.InvalidationFeed.Order;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.OptionManager;
@@ -242,7 +243,8 @@ public class OutboxRelay {
                         return Uni.createFrom().failure(notReadable);
                     }
                     return store.loadDirect(scope)
-                            .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys, !row.getBoolean(4)));
+                            .chain(current -> publisher.deliver(scope, current, row.getLong(2), keys,
+                                    row.getBoolean(4) ? Order.ANY : Order.AFTER_KNOWN_PREVIOUS));
                 })
                 .replaceWith(id)
                 .onFailure().recoverWithItem(failure -> {

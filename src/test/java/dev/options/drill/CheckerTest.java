@@ -164,6 +164,19 @@ class CheckerTest {
         }
     }
 
+    @Test
+    void aSubscriberLiveBeforeAScopesFirstWriteHearsItsFirstVersion() {
+        List<Connection> connections = List.of(new Connection(0, 1, 0, -10, null));
+        // healthy(): v1 written from 0 to 10, v2 from 20 to 30
+        assertThat(new Checker(healthy(), List.of(heartbeat(-5), event(15, 1, List.of("w")), event(35, 2, List.of("w"))),
+                connections, chain(1, 2)).check().violations).isEmpty();
+        assertThat(new Checker(healthy(), List.of(heartbeat(-5), event(35, 2, List.of("w"))), connections, chain(1, 2))
+                .check().violations).containsOnlyKeys("feed: a gap (reliable)");
+        // live only once v1's write had begun: it may have come after v1's event
+        assertThat(new Checker(healthy(), List.of(heartbeat(5), event(35, 2, List.of("w"))), connections, chain(1, 2))
+                .check().violations).isEmpty();
+    }
+
     private static Event heartbeat(long received) {
         return new Event(0, 1, 0, 0, received, "heartbeat", null, -1, -1, List.of());
     }

@@ -180,7 +180,7 @@ class HotReadsTest {
         Database.execute("UPDATE option_scopes SET version = 2 WHERE scope_key = ?", key);
         Database.execute("UPDATE project_options SET value = cast('5' AS jsonb) WHERE project_id = ? AND key = 'a'", project);
         given().when().get(scope).then().statusCode(200).body("version", equalTo(1));
-        feed.appendAll(List.of(feed.appendCommand(new ScopeKey(key), 2, List.of("a"), false))).await().atMost(Duration.ofSeconds(5));
+        feed.appendAll(List.of(feed.appendCommand(new ScopeKey(key), 2, List.of("a"), InvalidationFeed.Order.ANY))).await().atMost(Duration.ofSeconds(5));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         int version = 1;
         while (version == 1 && System.nanoTime() < deadline) {
