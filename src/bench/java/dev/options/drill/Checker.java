@@ -37,6 +37,9 @@ import dev.options.drill.Recorded.Truth;
  * <li>the change feed, per subscriber across its resumes (etcd's watch validators, Postgres as the
  * truth): ordered, unique, no gap unless a reset said so, every changed key in its event, and every
  * version heard by the end;</li>
+ * <li>each scope's strong operations linearizable, by a search over the history alone
+ * ({@link Linearizability}, capped at {@link #SEARCH_MILLIS} per scope), a cross-check of the rules
+ * above;</li>
  * <li>heartbeats, when asked for ({@link #heartbeats}): no open stream silent longer than the
  * heartbeat allows, unless its instance was down meanwhile.</li>
  * </ul>
@@ -46,6 +49,8 @@ final class Checker {
     /** Events of a connection heard this soon after it opened may be its catch-up, not the instance's own tail. */
     private static final long CATCH_UP_NANOS = 500_000_000L;
     private static final List<String> KEYS = List.of("w", "n", "b");
+    /** How long the linearizability search may take per scope before it gives up (as Elasticsearch caps it). */
+    static final long SEARCH_MILLIS = 10_000;
 
     final Map<String, Long> violations = new TreeMap<>();
     final Map<String, List<String>> examples = new TreeMap<>();
@@ -53,6 +58,9 @@ final class Checker {
     long extra;
     long settledMade;
     long settledNotMade;
+    /** Scopes whose linearizability search ran, and those it gave up on. */
+    long searched;
+    long searchTimedOut;
 
     private final List<Op> ops;
     private final List<Event> events;
@@ -92,6 +100,7 @@ final class Checker {
         sessions();
         invalidations();
         feed();
+        linearizable();
         if (silenceNanos > 0) {
             silences();
         }
@@ -182,9 +191,12 @@ final class Checker {
         Op op = null;
         if (change.newValue() != null) {
             if ("n".equals(change.key())) {
+                // clients that read the same version send the same increment: the one answered at v made
+                // it, else an ambiguous one; only if every candidate was told it failed is it extra
                 List<Op> candidates = increments.getOrDefault((v - 1) + "/" + change.newValue(), List.of());
                 op = candidates.stream().filter(c -> c.outcome() == Outcome.OK && c.version() == v).findFirst()
-                        .orElse(candidates.stream().filter(c -> c.outcome() != Outcome.OK).findFirst().orElse(null));
+                        .or(() -> candidates.stream().filter(c -> c.outcome() == Outcome.INFO && !madeAt.containsKey(c)).findFirst())
+                        .orElse(candidates.stream().filter(c -> c.outcome() == Outcome.FAIL).findFirst().orElse(null));
             } else {
                 op = byValue.get(change.key() + "/" + change.newValue());
             }
@@ -338,6 +350,19 @@ final class Checker {
                 if (newest != null && read.version() < newest.version()) {
                     violation("a cached read older than an invalidation its instance had delivered",
                             describe(read) + " after the event of v" + newest.version());
+                }
+            }
+        }
+    }
+
+    private void linearizable() {
+        Map<Long, List<Op>> byScope = ops.stream().filter(op -> truth.containsKey(op.user())).collect(Collectors.groupingBy(Op::user));
+        for (Map.Entry<Long, List<Op>> scope : byScope.entrySet()) {
+            searched++;
+            switch (Linearizability.check(scope.getValue(), SEARCH_MILLIS)) {
+                case NOT_LINEARIZABLE -> violation("not linearizable (a search over the history alone)", "user " + scope.getKey());
+                case TIMED_OUT -> searchTimedOut++;
+                case LINEARIZABLE -> {
                 }
             }
         }

@@ -54,7 +54,7 @@ public final class Drill {
     /** What one fault was shown to do. */
     public record Result(String fault, long operations, long failed, long ambiguous, long errors500, double readsAnsweredInFault,
             long lost, long extra, Map<String, Long> violations, Map<String, List<String>> examples, long convergedMillis,
-            long visibilityP50Millis, long visibilityP99Millis, long heartbeats, long resets) {
+            long visibilityP50Millis, long visibilityP99Millis, long heartbeats, long resets, long searched, long searchTimedOut) {
 
         public long totalViolations() {
             return violations.values().stream().mapToLong(Long::longValue).sum();
@@ -81,6 +81,8 @@ public final class Drill {
         for (Result result : results) {
             table.append(result.row()).append('\n');
             result.examples().forEach((kind, some) -> System.err.println("[checker] " + result.fault() + ": " + kind + ": " + some));
+            System.err.println("[checker] " + result.fault() + ": linearizability searched over " + result.searched()
+                    + " scopes, gave up on " + result.searchTimedOut());
         }
         Files.writeString(report, table);
         System.out.print(table);
@@ -152,7 +154,7 @@ public final class Drill {
                 checker.examples, converged, visibility(ops, events, load.connections, faultStart, 0.50),
                 visibility(ops, events, load.connections, faultStart, 0.99),
                 events.stream().filter(e -> e.type().equals("heartbeat")).count(),
-                events.stream().filter(e -> e.type().equals("reset")).count());
+                events.stream().filter(e -> e.type().equals("reset")).count(), checker.searched, checker.searchTimedOut);
     }
 
     /** The instances {@code fault} stops answering (and so sending heartbeats), while it lasts. */
