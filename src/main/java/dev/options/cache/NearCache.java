@@ -225,11 +225,7 @@ public class NearCache {
                 if (scopes[slot] == scope) {
                     versions[slot] = Math.max(versions[slot], version);
                 } else {
-                    if (scopes[slot] != 0) {
-                        holders[slot]++;
-                    }
-                    scopes[slot] = scope;
-                    versions[slot] = version;
+                    take(slot, scope, version);
                 }
             }
         }
@@ -253,14 +249,22 @@ public class NearCache {
                     }
                     versions[slot] = version;
                 } else {
-                    if (scopes[slot] != 0) {
-                        holders[slot]++;
-                    }
-                    scopes[slot] = scope;
-                    versions[slot] = version;
+                    take(slot, scope, version);
                 }
                 return holders[slot];
             }
+        }
+
+        /**
+         * Gives the slot to {@code scope}, heard of at {@code version}; under the slot's lock. Taken
+         * from another scope, the slot changes hands (its tickets stop holding); an empty one does not.
+         */
+        private void take(int slot, long scope, long version) {
+            if (scopes[slot] != 0) {
+                holders[slot]++;
+            }
+            scopes[slot] = scope;
+            versions[slot] = version;
         }
     }
 

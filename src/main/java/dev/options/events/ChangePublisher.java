@@ -141,9 +141,9 @@ public class ChangePublisher {
      * Repairs Redis to {@code current} (the scope as Postgres holds it now) and appends the event of
      * the change to {@code version}, the two commands sent together, in one round trip; fails if
      * either does, or if {@code order} leaves it out because the scope's previous event is not in the
-     * stream yet (the row waits for the next run). The order of the two does not matter: an instance that hears
-     * the event before Redis holds the new version refuses Redis's older one (it is below the version
-     * heard of) and reads Postgres.
+     * stream yet (the row waits for the next run). The order of the two does not matter: an instance
+     * that hears the event before Redis holds the new version refuses Redis's older one (it is below
+     * the version heard of) and reads Postgres.
      */
     Uni<Void> deliver(Scope scope, StoredScope current, long version, SortedSet<String> keys, Order order) {
         Request append = feed.appendCommand(scope.key(), version, keys, order);

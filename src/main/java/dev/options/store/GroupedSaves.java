@@ -27,8 +27,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Another batch goes beside those in flight (up to {@code inFlight}) only once the newest of them
  * has been in flight {@code overlapAfter}: so each commit's flush carries as many saves as it can,
  * and a batch held up by a row lock holds the others back no longer than that. The members of one
- * kind go as one statement ({@link ScopeSql#writeManyIfAt}), autocommitted, so many saves cost one statement and one commit; a member alone in its kind goes as
- * its own statement, as an unbatched save does. Each member's outcome is its own: one whose conditions
+ * kind go as one statement ({@link ScopeSql#writeManyIfAt}), autocommitted, so many saves cost one
+ * statement and one commit; a member alone in its kind goes as its own statement, as an unbatched
+ * save does. Each member's outcome is its own: one whose conditions
  * fail (the scope moved on, a lock above) is not made and answers null, and when Postgres refuses a
  * statement, its members are sent again alone, so that the failure is only their own (a connection
  * lost under a statement fails its members, as it fails a save alone: it may have committed). A
