@@ -48,7 +48,8 @@ final class Checker {
 
     /** Events of a connection heard this soon after it opened may be its catch-up, not the instance's own tail. */
     private static final long CATCH_UP_NANOS = 500_000_000L;
-    private static final List<String> KEYS = List.of("w", "n", "b");
+    /** The keys the workload writes. */
+    static final List<String> KEYS = List.of("w", "n", "b");
     /** How long the linearizability search may take per scope before it gives up (as Elasticsearch caps it). */
     static final long SEARCH_MILLIS = 10_000;
 
@@ -226,7 +227,8 @@ final class Checker {
         return states == null || version < 0 || version >= states.size() ? null : states.get((int) version);
     }
 
-    private static boolean sameOptions(JsonNode options, Map<String, String> expected) {
+    /** Whether an answered document holds {@code expected}'s values of the workload's keys (JSON text, absent as null). */
+    static boolean sameOptions(JsonNode options, Map<String, String> expected) {
         if (expected == null || options == null) {
             return expected == null;
         }

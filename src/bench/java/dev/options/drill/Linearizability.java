@@ -7,10 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.drill.Recorded.Kind;
 import dev.options.drill.Recorded.Op;
@@ -41,7 +38,6 @@ final class Linearizability {
         LINEARIZABLE, NOT_LINEARIZABLE, TIMED_OUT
     }
 
-    private static final List<String> KEYS = List.of("w", "n", "b");
     /** The value of a key last written by an ambiguous write whose value no answer showed. */
     private static final String UNSEEN = "<unseen>";
 
@@ -58,7 +54,7 @@ final class Linearizability {
          */
         State apply(Op op, Set<Long> answered, boolean unseen) {
             if (op.kind() == Kind.STRONG_READ) {
-                return op.version() == version && same(op.options(), values) ? this : null;
+                return op.version() == version && Checker.sameOptions(op.options(), values) ? this : null;
             }
             if (op.ifMatch() >= 0 && op.ifMatch() != version) {
                 return null;
@@ -68,23 +64,10 @@ final class Linearizability {
             }
             Map<String, String> after = new HashMap<>(values);
             after.put(op.key(), unseen ? UNSEEN : op.value().toString());
-            if (op.outcome() == Outcome.OK && (op.version() != version + 1 || !same(op.options(), after))) {
+            if (op.outcome() == Outcome.OK && (op.version() != version + 1 || !Checker.sameOptions(op.options(), after))) {
                 return null;
             }
             return new State(version + 1, Map.copyOf(after));
-        }
-
-        private static boolean same(JsonNode options, Map<String, String> values) {
-            if (options == null) {
-                return false;
-            }
-            for (String key : KEYS) {
-                JsonNode value = options.get(key);
-                if (!Objects.equals(value == null ? null : value.toString(), values.get(key))) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 
@@ -143,7 +126,7 @@ final class Linearizability {
         Set<String> shown = new HashSet<>();
         for (Op op : ops) {
             if (op.outcome() == Outcome.OK && op.options() != null) {
-                KEYS.forEach(key -> shown.add(key + "=" + op.options().get(key)));
+                Checker.KEYS.forEach(key -> shown.add(key + "=" + op.options().get(key)));
             }
         }
         // per ambiguous write whose value no answer showed: the one of its kind invoked before it, or -1
