@@ -61,6 +61,8 @@ public class SharedCache {
 
     private final Redis redis;
     private final TurnBatcher<String, Optional<StoredScope>> reads = new TurnBatcher<>(this::send);
+    /** Offers with their commands, the event loop's of one turn pipelined as one batch ({@link #offerWithAll}). */
+    private final TurnBatcher<List<Request>, List<Response>> offers = new TurnBatcher<>(this::pipeline);
     /**
      * The format of the values, part of their keys: entries of another format (an older release's,
      * which knew no epochs, or no locks or organizations, during a rolling deploy) are never read as this one's.
@@ -183,10 +185,12 @@ public class SharedCache {
 
     /**
      * {@link #offer} and {@code also} (commands on other keys, sent after the compare-and-set in their
-     * order) in one round trip: one batch, on one connection, one write and one read; answers the
-     * commands' replies, and fails when any fails or Redis does not answer in time. Against Redis
-     * Cluster the commands go together and the compare-and-set beside them, at once, since their keys
-     * may lie in different slots, which one batch cannot span.
+     * order) in one round trip; answers the commands' replies, and fails when any fails or Redis does
+     * not answer in time. Asked on an event loop, the commands wait for the loop to finish the events
+     * at hand and go out in one batch (one write, one read) with every other offer they made, in the
+     * order they were asked for. Against Redis Cluster the commands go together and the
+     * compare-and-set beside them, at once, since their keys may lie in different slots, which one
+     * batch cannot span.
      */
     public Uni<List<Response>> offerWithAll(ScopeKey key, StoredScope stored, List<Request> also) {
         Request offer = offerCommand(key, stored);
@@ -197,9 +201,27 @@ public class SharedCache {
             List<Request> all = new ArrayList<>(also.size() + 1);
             all.add(offer);
             all.addAll(also);
-            sent = redis.batch(all).map(answers -> answers.subList(1, answers.size()));
+            sent = offers.join(all).map(answers -> answers.subList(1, answers.size()));
         }
         return sent.ifNoItem().after(timeout).fail();
+    }
+
+    /** Sends runs of commands as one batch; answers each run's replies. A failed command fails every run. */
+    private Uni<List<List<Response>>> pipeline(List<List<Request>> runs) {
+        if (runs.size() == 1) {
+            return redis.batch(runs.get(0)).map(List::of);
+        }
+        List<Request> all = new ArrayList<>();
+        runs.forEach(all::addAll);
+        return redis.batch(all).map(answers -> {
+            List<List<Response>> split = new ArrayList<>(runs.size());
+            int from = 0;
+            for (List<Request> run : runs) {
+                split.add(answers.subList(from, from + run.size()));
+                from += run.size();
+            }
+            return split;
+        });
     }
 
     private Request offerCommand(ScopeKey key, StoredScope stored) {

@@ -33,7 +33,8 @@ import io.vertx.mutiny.redis.client.Request;
 /**
  * Reads of Redis asked for together on an event loop go out as one MGET, and each reader gets its
  * own scope: a hit its own version, a miss nothing, whatever its place in the batch; so does each
- * scope of a bulk read. An offer and the command sent with it go out together, on one connection.
+ * scope of a bulk read. An offer and the command sent with it go out together, on one connection,
+ * and the offers an event loop asks for together go out as one batch, each answered its own replies.
  */
 @QuarkusTest
 class SharedCacheBatchTest {
@@ -149,6 +150,52 @@ class SharedCacheBatchTest {
         }
         assertThat(redis.send(Request.cmd(Command.XLEN).arg(TEST_STREAM)).await().indefinitely().toLong())
                 .isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    void offersAskedForTogetherOnAnEventLoopGoOutInOneBatchEachAnsweredItsOwnReplies() throws Exception {
+        List<ScopeKey> keys = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            keys.add(Scope.organization(Fixtures.newId()).key());
+        }
+        List<List<String>> answered;
+        List<String> seen;
+        try (RedisMonitor monitor = RedisMonitor.open(hosts)) {
+            Context loop = vertx.getOrCreateContext();
+            CompletableFuture<List<List<String>>> offered = new CompletableFuture<>();
+            loop.runOnContext(ignored -> {
+                List<Uni<List<String>>> sends = new ArrayList<>();
+                for (int i = 0; i < keys.size(); i++) {
+                    ScopeKey key = keys.get(i);
+                    // a run of its own length: two commands, or one, answered in their order
+                    List<Request> also = new ArrayList<>();
+                    also.add(Request.cmd(Command.ECHO).arg("first of " + key.value()));
+                    if (i % 2 == 0) {
+                        also.add(Request.cmd(Command.ECHO).arg("second of " + key.value()));
+                    }
+                    sends.add(shared.offerWithAll(key, new StoredScope(5, Map.of("n", IntNode.valueOf(i))), also)
+                            .map(replies -> replies.stream().map(Object::toString).toList()));
+                }
+                Uni.join().all(sends).andFailFast().subscribe().with(offered::complete, offered::completeExceptionally);
+            });
+            answered = offered.get(10, TimeUnit.SECONDS);
+            // the commands as sent (not those the compare-and-set's script runs inside Redis)
+            seen = monitor.await(line -> !line.contains(" lua] ") && keys.stream().anyMatch(key -> line.contains(key.value())), 12 * 2 + 6,
+                    Duration.ofSeconds(5));
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i).value();
+            assertThat(answered.get(i)).as("the replies to the commands sent with the offer of %s", key)
+                    .isEqualTo(i % 2 == 0 ? List.of("first of " + key, "second of " + key) : List.of("first of " + key));
+            assertThat(shared.get(keys.get(i)).await().atMost(Duration.ofSeconds(5)))
+                    .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(5));
+        }
+        assertThat(seen).as("every command of the 12 offers").hasSize(12 * 2 + 6);
+        assertThat(seen.stream().map(RedisMonitor::sender).distinct()).as("the connections they went on: one batch").hasSize(1);
+        List<String> order = seen.stream().map(line -> keys.stream().filter(key -> line.contains(key.value())).findFirst()
+                .orElseThrow().value()).distinct().toList();
+        assertThat(order).as("the offers in the order they were asked for")
+                .isEqualTo(keys.stream().map(ScopeKey::value).toList());
     }
 
     /** How many times Redis has run {@code command}, from INFO commandstats. */
