@@ -206,8 +206,27 @@ public class SharedCache {
         return sent.ifNoItem().after(timeout).fail();
     }
 
-    /** Sends runs of commands as one batch; answers each run's replies. A failed command fails every run. */
+    /**
+     * The most commands one pipelined batch of offers carries: a connection refuses a whole batch
+     * larger than its free reply slots ({@code quarkus.redis.max-waiting-handlers}, 2,048 by default).
+     */
+    static final int MOST_PIPELINED = 512;
+
+    /**
+     * Sends runs of commands as batches of at most {@link #MOST_PIPELINED} commands (a longer run
+     * alone), in their order; answers each run's replies. A failed command fails every run of its batch.
+     */
     private Uni<List<List<Response>>> pipeline(List<List<Request>> runs) {
+        List<Uni<List<List<Response>>>> batches = groups(runs, MOST_PIPELINED).stream().map(this::together).toList();
+        if (batches.size() == 1) {
+            return batches.get(0);
+        }
+        return Uni.join().all(batches).andFailFast()
+                .map(answered -> answered.stream().flatMap(List::stream).toList());
+    }
+
+    /** Runs of commands as one batch; each run's replies. */
+    private Uni<List<List<Response>>> together(List<List<Request>> runs) {
         if (runs.size() == 1) {
             return redis.batch(runs.get(0)).map(List::of);
         }
@@ -222,6 +241,26 @@ public class SharedCache {
             }
             return split;
         });
+    }
+
+    /** Consecutive runs grouped, in their order, so that no group holds more than {@code most} commands unless one run does alone. */
+    static <T> List<List<List<T>>> groups(List<List<T>> runs, int most) {
+        List<List<List<T>>> groups = new ArrayList<>();
+        List<List<T>> group = new ArrayList<>();
+        int commands = 0;
+        for (List<T> run : runs) {
+            if (!group.isEmpty() && commands + run.size() > most) {
+                groups.add(group);
+                group = new ArrayList<>();
+                commands = 0;
+            }
+            group.add(run);
+            commands += run.size();
+        }
+        if (!group.isEmpty()) {
+            groups.add(group);
+        }
+        return groups;
     }
 
     private Request offerCommand(ScopeKey key, StoredScope stored) {

@@ -17,6 +17,10 @@ import io.vertx.sqlclient.SqlConnectOptions;
  * 2,048 characters by default; the batched saves' statements ({@link ScopeSql#writeManyIfAt} and
  * {@link ScopeSql#writeChainIfAt}) are longer, so each was parsed, analyzed and planned again by
  * Postgres on every execution.
+ *
+ * <p>The pool connects with the options Quarkus resolved at start: with a credentials provider
+ * ({@code quarkus.datasource.credentials-provider}, not used by this service) rotated credentials
+ * would not be picked up, since Quarkus then connects through a supplier of its own.
  */
 @Singleton
 public class StatementCachingPool implements PgPoolCreator {
