@@ -218,18 +218,12 @@ public class SharedCache {
      */
     private Uni<List<List<Response>>> pipeline(List<List<Request>> runs) {
         List<Uni<List<List<Response>>>> batches = groups(runs, MOST_PIPELINED).stream().map(this::together).toList();
-        if (batches.size() == 1) {
-            return batches.get(0);
-        }
         return Uni.join().all(batches).andFailFast()
                 .map(answered -> answered.stream().flatMap(List::stream).toList());
     }
 
     /** Runs of commands as one batch; each run's replies. */
     private Uni<List<List<Response>>> together(List<List<Request>> runs) {
-        if (runs.size() == 1) {
-            return redis.batch(runs.get(0)).map(List::of);
-        }
         List<Request> all = new ArrayList<>();
         runs.forEach(all::addAll);
         return redis.batch(all).map(answers -> {
