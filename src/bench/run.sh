@@ -36,8 +36,8 @@ MAX_SCOPES=${SCOPE_COUNTS##* }
 # the JVM as a small container runs it: a bounded heap, the serial collector (no parallel GC threads
 # and structures to pay for on two cores), and the heap's free-ratio bounds the JVM image's run-java
 # script sets (GC_MIN_HEAP_FREE_RATIO=10, GC_MAX_HEAP_FREE_RATIO=20), which give back what the heap
-# does not need instead of keeping it at its maximum
-JVM_OPTS=${JVM_OPTS:-"-Xms64m -Xmx160m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"}
+# does not need instead of keeping it at its maximum; and the image's periodic trim of the C heap
+JVM_OPTS=${JVM_OPTS:-"-Xms64m -Xmx160m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000"}
 mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
 : > "$RESULTS"
