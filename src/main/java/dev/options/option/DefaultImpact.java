@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.options.registry.Definition;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.ScopeKind;
-import dev.options.store.OptionManager;
+import dev.options.store.ScopeScans;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -32,9 +32,9 @@ import io.smallrye.mutiny.Uni;
 public class DefaultImpact {
 
     private final OptionRegistry registry;
-    private final OptionManager store;
+    private final ScopeScans store;
 
-    DefaultImpact(OptionRegistry registry, OptionManager store) {
+    DefaultImpact(OptionRegistry registry, ScopeScans store) {
         this.registry = registry;
         this.store = store;
     }

@@ -15,8 +15,8 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
-import dev.options.store.OptionManager;
-import dev.options.store.OptionManager.Recorded;
+import dev.options.store.HistoryStore;
+import dev.options.store.HistoryStore.Recorded;
 import dev.options.store.StoredScope;
 import io.smallrye.mutiny.Uni;
 
@@ -31,12 +31,12 @@ class History {
     /** Most changes undone to read a past version: a read or revert further back answers 400. */
     static final int MAX_UNDONE = 10_000;
 
-    private final OptionManager store;
+    private final HistoryStore store;
     private final OptionRegistry registry;
     private final Saves saves;
     private final Validation validation;
 
-    History(OptionManager store, OptionRegistry registry, Saves saves, Validation validation) {
+    History(HistoryStore store, OptionRegistry registry, Saves saves, Validation validation) {
         this.store = store;
         this.registry = registry;
         this.saves = saves;

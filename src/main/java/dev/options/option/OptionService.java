@@ -17,7 +17,7 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
-import dev.options.store.OptionManager;
+import dev.options.store.HistoryStore;
 import dev.options.value.OptionKeys;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -244,7 +244,7 @@ public class OptionService {
     }
 
     /** A page of a scope's history, newest first, and the {@code before} of the next page (null when there is none). */
-    public record HistoryPage(List<OptionManager.Recorded> entries, Long next) {
+    public record HistoryPage(List<HistoryStore.Recorded> entries, Long next) {
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.options.registry.OptionRegistry;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKind;
 import dev.options.store.OptionManager;
+import dev.options.store.ScopeScans;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +50,7 @@ public class RenameMigration {
     /** Most batches one look moves before it yields to the next. */
     private static final int MOST_BATCHES = 1_000;
 
-    private final OptionManager store;
+    private final ScopeScans store;
     private final OptionRegistry registry;
     private final Saves saves;
     private final Vertx vertx;
@@ -59,7 +60,7 @@ public class RenameMigration {
     private final Map<String, AtomicLong> remaining = new ConcurrentHashMap<>();
     private volatile long timer = -1;
 
-    RenameMigration(OptionManager store, OptionRegistry registry, Saves saves, Vertx vertx, OptionsConfig config,
+    RenameMigration(ScopeScans store, OptionRegistry registry, Saves saves, Vertx vertx, OptionsConfig config,
             MeterRegistry meters) {
         this.store = store;
         this.registry = registry;

@@ -26,7 +26,7 @@ import dev.options.problem.ProblemException;
 import dev.options.problem.ProblemType;
 import dev.options.scope.Scope;
 import dev.options.security.Access;
-import dev.options.store.OptionManager;
+import dev.options.store.HistoryStore;
 import dev.options.value.OptionJson;
 import io.smallrye.mutiny.Uni;
 
@@ -116,7 +116,7 @@ public class HistoryResource {
         throw new ProblemException(ProblemType.INVALID_PARAMETER, "limit must be an integer from 1 to " + MAX_LIMIT);
     }
 
-    private static ObjectNode entry(OptionManager.Recorded recorded) {
+    private static ObjectNode entry(HistoryStore.Recorded recorded) {
         ObjectNode entry = OptionJson.MAPPER.createObjectNode();
         entry.put("version", recorded.version());
         entry.put("at", DateTimeFormatter.ISO_INSTANT.format(recorded.at().toInstant().truncatedTo(ChronoUnit.MILLIS)));

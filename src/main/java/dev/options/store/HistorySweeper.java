@@ -27,14 +27,14 @@ public class HistorySweeper {
     /** Most entries one statement removes. */
     static final int BATCH = 1000;
 
-    private final OptionManager store;
+    private final HistoryStore store;
     private final Vertx vertx;
     private final OptionsConfig.History config;
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private final Counter pruned;
     private volatile long timer = -1;
 
-    public HistorySweeper(OptionManager store, Vertx vertx, OptionsConfig config, MeterRegistry meters) {
+    public HistorySweeper(HistoryStore store, Vertx vertx, OptionsConfig config, MeterRegistry meters) {
         this.store = store;
         this.vertx = vertx;
         this.config = config.history();

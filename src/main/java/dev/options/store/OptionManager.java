@@ -1,7 +1,5 @@
 package dev.options.store;
 
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -80,6 +78,7 @@ public class OptionManager {
         });
     }
 
+    private final StatementMeters meters;
     private final Counter reads;
     private final Counter locks;
     private final Counter writes;
@@ -101,24 +100,16 @@ public class OptionManager {
         models.put(OptionModel.ORGANIZATION_OPTIONS, organizations);
         models.put(OptionModel.PROJECT_OPTIONS, projects);
         models.put(OptionModel.USER_OPTIONS, users);
-        this.reads = statements(meters, "read", "request", "primary");
-        this.locks = statements(meters, "lock", "request", "primary");
-        this.writes = statements(meters, "write", "request", "primary");
-        this.background = statements(meters, "any", "background", "primary");
-        this.replicaReads = statements(meters, "read", "request", "replica");
+        this.meters = new StatementMeters(meters);
+        this.reads = this.meters.reads;
+        this.locks = this.meters.locks;
+        this.writes = this.meters.writes;
+        this.background = this.meters.background;
+        this.replicaReads = this.meters.replicaReads;
         this.replicas = replica.listActive();
         this.batched = new BatchedLoads(primary, reads, background);
         OptionsConfig.Saves saves = config.saves();
         this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchOverlapAfter(), saves.batchSize(), meters) : null;
-    }
-
-    private static Counter statements(MeterRegistry meters, String kind, String caller, String pool) {
-        return Counter.builder("options.store.statements")
-                .description("SQL statements sent to Postgres")
-                .tag("kind", kind)
-                .tag("caller", caller)
-                .tag("pool", pool)
-                .register(meters);
     }
 
     /** Whether a read replica is configured ({@code quarkus.datasource.replica.reactive.url}). */
@@ -163,7 +154,7 @@ public class OptionManager {
      */
     public Uni<StoredScope> loadBatched(Scope scope) {
         return Uni.createFrom().deferred(() -> {
-            boolean background = inBackground();
+            boolean background = StatementMeters.inBackground();
             if (!background) {
                 Statements.count();
             }
@@ -408,193 +399,6 @@ public class OptionManager {
                 .map(rows -> firstLong(rows, 0L)));
     }
 
-    /** One change of a scope as its history keeps it. */
-    public record Recorded(long version, OffsetDateTime at, String actor, String channel, JsonNode changes) {
-    }
-
-    /**
-     * The scope's history, newest first: at most {@code limit} entries of versions below {@code before}
-     * (all when empty), only those that change one of {@code keys} (a key and its old names) when
-     * there are any; one statement of its own.
-     */
-    public Uni<List<Recorded>> history(Scope scope, List<String> keys, Long before, int limit) {
-        StringBuilder filter = new StringBuilder();
-        Tuple parameters = Tuple.of(scope.key().value(), before, limit);
-        for (String key : keys) {
-            filter.append(filter.length() == 0 ? " AND (" : " OR ")
-                    .append("changes @> jsonb_build_array(jsonb_build_object('key', cast($").append(parameters.size() + 1).append(" AS text)))");
-            parameters.addString(key);
-        }
-        if (!keys.isEmpty()) {
-            filter.append(')');
-        }
-        return Uncancellable.of(primary.preparedQuery("SELECT version, at, actor, channel, cast(changes AS text) FROM option_history"
-                        + " WHERE scope_key = $1 AND ($2::bigint IS NULL OR version < $2::bigint)" + filter
-                        + " ORDER BY version DESC LIMIT $3")
-                .execute(parameters)
-                .invoke(() -> count(reads))
-                .map(rows -> {
-                    List<Recorded> entries = new ArrayList<>();
-                    for (Row row : rows) {
-                        entries.add(new Recorded(row.getLong(0), row.getOffsetDateTime(1), row.getString(2), row.getString(3),
-                                OptionJson.parseStored(row.getString(4))));
-                    }
-                    return entries;
-                }));
-    }
-
-    /**
-     * The scope as the primary holds it now, and the changes of its history after {@code version} up
-     * to that one, newest first (two statements): what it takes to know the scope as it was at
-     * {@code version}, if the history still holds all of them. None are read when there are more than
-     * {@code most}.
-     */
-    public Uni<Map.Entry<StoredScope, List<Recorded>>> since(Scope scope, long version, int most) {
-        return loadDirect(scope).chain(now -> now.version() - version > most || now.version() <= version
-                ? Uni.createFrom().item(Map.entry(now, List.<Recorded>of()))
-                : history(scope, List.of(), now.version() + 1, (int) (now.version() - version)).map(entries -> Map.entry(now, entries)));
-    }
-
-    /**
-     * Removes the history's entries older than {@code retention}, except each scope's last
-     * {@code minVersions}; at most {@code batch} in one statement of its own (background work).
-     * Answers how many it removed.
-     */
-    public Uni<Integer> forget(Duration retention, int minVersions, int batch) {
-        return Uncancellable.of(primary.preparedQuery("DELETE FROM option_history WHERE ctid IN (SELECT h.ctid FROM option_history h"
-                        + " JOIN option_scopes s ON s.scope_key = h.scope_key"
-                        + " WHERE h.at < now() - make_interval(secs => $1) AND h.version <= s.version - $2 LIMIT $3)")
-                .execute(Tuple.of((double) retention.toSeconds(), minVersions, batch))
-                .invoke(() -> background.increment())
-                .map(rows -> rows.rowCount()));
-    }
-
-    /**
-     * Some of the scopes of {@code kind} that store a row under one of {@code names} (at most
-     * {@code limit} rows' worth: a scope may have several), in one statement of its own (background
-     * work), by the index on the rows' keys, which the limit stops early.
-     */
-    public Uni<List<Scope>> storing(ScopeKind kind, List<String> names, int limit) {
-        List<String> conditions = new ArrayList<>();
-        kind.idColumns().forEach(column -> conditions.add(column + " IS NOT NULL"));
-        kind.nullColumns().forEach(column -> conditions.add(column + " IS NULL"));
-        String sql = "SELECT " + String.join(", ", kind.idColumns()) + " FROM " + kind.model().table()
-                + " WHERE key = ANY($1) AND " + String.join(" AND ", conditions) + " LIMIT $2";
-        return Uncancellable.of(primary.preparedQuery(sql)
-                .execute(Tuple.of(names.toArray(new String[0]), limit))
-                .invoke(() -> background.increment())
-                .map(rows -> {
-                    Set<Scope> scopes = new LinkedHashSet<>();
-                    for (Row row : rows) {
-                        scopes.add(switch (kind) {
-                            case USER_IN_PROJECT -> Scope.userInProject(row.getLong(0), row.getLong(1));
-                            case USER_IN_ORGANIZATION -> Scope.userInOrganization(row.getLong(0), row.getLong(1));
-                            default -> Scope.of(kind, row.getLong(0));
-                        });
-                    }
-                    return List.copyOf(scopes);
-                }));
-    }
-
-    /** Up to {@code limit} scopes whose locks name one of {@code names}, in one statement of its own (background work). */
-    public Uni<List<Scope>> locking(List<String> names, int limit) {
-        return Uncancellable.of(primary.preparedQuery("SELECT scope_key FROM option_scopes WHERE locks ?| $1 LIMIT $2")
-                .execute(Tuple.of(names.toArray(new String[0]), limit))
-                .invoke(() -> background.increment())
-                .map(rows -> {
-                    List<Scope> scopes = new ArrayList<>();
-                    for (Row row : rows) {
-                        scopes.add(Scope.parse(new ScopeKey(row.getString(0))));
-                    }
-                    return scopes;
-                }));
-    }
-
-    /** How many rows each of {@code names} has, across every scope, in one statement of its own; absent where none. */
-    public Uni<Map<String, Long>> rowsNamed(List<String> names) {
-        String sql = "SELECT key, count(*) FROM (SELECT key FROM organization_options WHERE key = ANY($1)"
-                + " UNION ALL SELECT key FROM project_options WHERE key = ANY($1)"
-                + " UNION ALL SELECT key FROM user_options WHERE key = ANY($1)) named GROUP BY key";
-        return Uncancellable.of(primary.preparedQuery(sql)
-                .execute(Tuple.of(names.toArray(new String[0])))
-                .invoke(() -> count(reads))
-                .map(rows -> {
-                    Map<String, Long> counts = new HashMap<>();
-                    for (Row row : rows) {
-                        counts.put(row.getString(0), row.getLong(1));
-                    }
-                    return counts;
-                }));
-    }
-
-    /**
-     * How many scopes of {@code kind} written at least once take {@code names}' value (a key and its
-     * old names) from the default, and are at one of {@code epochs} (one written without an epoch
-     * fixed, by a release before epochs, is at 1): those none of whose layers that count for the key ({@code counting}, by the
-     * layer's kind) stores it. One statement of its own: a pass over the scopes' rows of that kind,
-     * each layer looked up by its primary key, never a scan of stored values.
-     */
-    public Uni<Long> takingTheDefault(ScopeKind kind, List<String> names, Set<ScopeKind> counting, List<Integer> epochs) {
-        String id1 = "cast(split_part(s.scope_key, ':', 2) AS bigint)";
-        String id2 = "cast(split_part(s.scope_key, ':', 4) AS bigint)";
-        String named = " AND o.key = ANY($1)";
-        List<String> stores = new ArrayList<>();
-        String organizationOf = "SELECT 1 FROM organization_options o WHERE o.organization_id = ";
-        String userRow = "SELECT 1 FROM user_options o WHERE o.user_id = " + id1;
-        String pattern = switch (kind) {
-            case ORGANIZATION -> {
-                stores.add(organizationOf + id1 + named);
-                yield "organization\\_options:%";
-            }
-            case PROJECT -> {
-                stores.add("SELECT 1 FROM project_options o WHERE o.project_id = " + id1 + named);
-                if (counting.contains(ScopeKind.ORGANIZATION)) {
-                    stores.add(organizationOf + "s.organization_id" + named);
-                }
-                yield "project\\_options:%";
-            }
-            case USER -> {
-                stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
-                yield "user\\_options:%:user";
-            }
-            case USER_IN_ORGANIZATION -> {
-                stores.add(userRow + " AND o.organization_id = " + id2 + " AND o.project_id IS NULL" + named);
-                if (counting.contains(ScopeKind.USER)) {
-                    stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
-                }
-                if (counting.contains(ScopeKind.ORGANIZATION)) {
-                    stores.add(organizationOf + id2 + named);
-                }
-                yield "user\\_options:%:organization:%";
-            }
-            case USER_IN_PROJECT -> {
-                stores.add(userRow + " AND o.project_id = " + id2 + " AND o.organization_id IS NULL" + named);
-                if (counting.contains(ScopeKind.USER)) {
-                    stores.add(userRow + " AND o.project_id IS NULL AND o.organization_id IS NULL" + named);
-                }
-                if (counting.contains(ScopeKind.PROJECT)) {
-                    stores.add("SELECT 1 FROM project_options o WHERE o.project_id = " + id2 + named);
-                }
-                if (counting.contains(ScopeKind.ORGANIZATION)) {
-                    stores.add("SELECT 1 FROM option_scopes p JOIN organization_options o ON o.organization_id = p.organization_id"
-                            + " WHERE p.scope_key = 'project_options:' || split_part(s.scope_key, ':', 4)" + named);
-                }
-                yield "user\\_options:%:project:%";
-            }
-        };
-        if (!counting.contains(kind)) {
-            // the key does not apply to the scope's own kind (its own layer, first): only what it inherits counts
-            stores.remove(0);
-        }
-        StringBuilder sql = new StringBuilder("SELECT count(*) FROM option_scopes s WHERE s.scope_key LIKE '")
-                .append(pattern).append("' AND s.version > 0 AND coalesce(s.epoch, 1) = ANY($2)");
-        stores.forEach(store -> sql.append(" AND NOT EXISTS (").append(store).append(')'));
-        return Uncancellable.of(primary.preparedQuery(sql.toString())
-                .execute(Tuple.of(names.toArray(new String[0]), epochs.toArray(new Integer[0])))
-                .invoke(() -> count(reads))
-                .map(rows -> firstLong(rows, 0L)));
-    }
-
     /** Deletes the outbox rows whose ids are {@code $1}, an array. */
     public static final String DELETE_OUTBOX = "DELETE FROM option_outbox WHERE id = ANY($1)";
 
@@ -656,20 +460,11 @@ public class OptionManager {
     }
 
     /** The first column of the first row as a long, or {@code none} when there is no row. */
-    private static Long firstLong(RowSet<Row> rows, Long none) {
+    static Long firstLong(RowSet<Row> rows, Long none) {
         return rows.size() == 0 ? none : rows.iterator().next().getLong(0);
     }
 
-    private static boolean inBackground() {
-        return VertxContext.isOnDuplicatedContext() && ContextLocals.get(BACKGROUND).isPresent();
-    }
-
     private void count(Counter counter) {
-        if (inBackground()) {
-            background.increment();
-            return;
-        }
-        counter.increment();
-        Statements.count();
+        meters.count(counter);
     }
 }
