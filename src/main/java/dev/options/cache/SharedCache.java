@@ -62,7 +62,26 @@ public class SharedCache {
     private final Redis redis;
     private final TurnBatcher<String, Optional<StoredScope>> reads = new TurnBatcher<>(this::send);
     /** Offers with their commands, the event loop's of one turn pipelined as one batch ({@link #offerWithAll}). */
-    private final TurnBatcher<List<Request>, List<Response>> offers = new TurnBatcher<>(this::pipeline);
+    private final TurnBatcher<List<Request>, Answer> offers = new TurnBatcher<>(this::pipeline);
+
+    /** What one run of commands of a pipelined batch got: its replies, or why it got none. */
+    private sealed interface Answer {
+        Uni<List<Response>> toUni();
+    }
+
+    private record Replied(List<Response> replies) implements Answer {
+        @Override
+        public Uni<List<Response>> toUni() {
+            return Uni.createFrom().item(replies);
+        }
+    }
+
+    private record Refused(Throwable failure) implements Answer {
+        @Override
+        public Uni<List<Response>> toUni() {
+            return Uni.createFrom().failure(failure);
+        }
+    }
     /**
      * The format of the values, part of their keys: entries of another format (an older release's,
      * which knew no epochs, or no locks or organizations, during a rolling deploy) are never read as this one's.
@@ -201,7 +220,7 @@ public class SharedCache {
             List<Request> all = new ArrayList<>(also.size() + 1);
             all.add(offer);
             all.addAll(also);
-            sent = offers.join(all).map(answers -> answers.subList(1, answers.size()));
+            sent = offers.join(all).chain(Answer::toUni).map(answers -> answers.subList(1, answers.size()));
         }
         return sent.ifNoItem().after(timeout).fail();
     }
@@ -214,27 +233,39 @@ public class SharedCache {
 
     /**
      * Sends runs of commands as batches of at most {@link #MOST_PIPELINED} commands (a longer run
-     * alone), in their order; answers each run's replies. A failed command fails every run of its batch.
+     * alone), in their order; answers what each run got. Never fails: a run that fails is answered so.
      */
-    private Uni<List<List<Response>>> pipeline(List<List<Request>> runs) {
-        List<Uni<List<List<Response>>>> batches = groups(runs, MOST_PIPELINED).stream().map(this::together).toList();
+    private Uni<List<Answer>> pipeline(List<List<Request>> runs) {
+        List<Uni<List<Answer>>> batches = groups(runs, MOST_PIPELINED).stream().map(this::together).toList();
         return Uni.join().all(batches).andFailFast()
                 .map(answered -> answered.stream().flatMap(List::stream).toList());
     }
 
-    /** Runs of commands as one batch; each run's replies. */
-    private Uni<List<List<Response>>> together(List<List<Request>> runs) {
+    /**
+     * Runs of commands as one batch; each run's replies. A batch fails as a whole when any of its
+     * commands does, so its runs are then sent again one by one, in their order, and only a run that
+     * fails alone is answered with its failure: one refused command (or a connection lost under the
+     * batch) does not send every other publication of the turn to the relay. Sending a run again is
+     * safe: the compare-and-set never goes back and an event's append answers 0 for a version the
+     * stream already holds.
+     */
+    private Uni<List<Answer>> together(List<List<Request>> runs) {
         List<Request> all = new ArrayList<>();
         runs.forEach(all::addAll);
-        return redis.batch(all).map(answers -> {
-            List<List<Response>> split = new ArrayList<>(runs.size());
+        return redis.batch(all).<List<Answer>>map(answers -> {
+            List<Answer> split = new ArrayList<>(runs.size());
             int from = 0;
             for (List<Request> run : runs) {
-                split.add(answers.subList(from, from + run.size()));
+                split.add(new Replied(answers.subList(from, from + run.size())));
                 from += run.size();
             }
             return split;
-        });
+        }).onFailure().recoverWithUni(failure -> runs.size() == 1
+                ? Uni.createFrom().item(List.of(new Refused(failure)))
+                : Multi.createFrom().iterable(runs)
+                        .onItem().transformToUniAndConcatenate(run -> redis.batch(run).<Answer>map(Replied::new)
+                                .onFailure().recoverWithItem(Refused::new))
+                        .collect().asList());
     }
 
     /** Consecutive runs grouped, in their order, so that no group holds more than {@code most} commands unless one run does alone. */

@@ -34,7 +34,8 @@ import io.vertx.mutiny.redis.client.Request;
  * Reads of Redis asked for together on an event loop go out as one MGET, and each reader gets its
  * own scope: a hit its own version, a miss nothing, whatever its place in the batch; so does each
  * scope of a bulk read. An offer and the command sent with it go out together, on one connection,
- * and the offers an event loop asks for together go out as one batch, each answered its own replies.
+ * and the offers an event loop asks for together go out as one batch, each answered its own replies;
+ * a command Redis refuses fails only the offer it was sent with.
  */
 @QuarkusTest
 class SharedCacheBatchTest {
@@ -196,6 +197,43 @@ class SharedCacheBatchTest {
                 .orElseThrow().value()).distinct().toList();
         assertThat(order).as("the offers in the order they were asked for")
                 .isEqualTo(keys.stream().map(ScopeKey::value).toList());
+    }
+
+    @Test
+    void aCommandRedisRefusesFailsOnlyTheOfferItWasSentWithTheOthersOfItsBatchAreAnswered() throws Exception {
+        String notANumber = "options:test:not-a-number:" + Fixtures.newId();
+        redis.send(Request.cmd(Command.SET).arg(notANumber).arg("x")).await().atMost(OFFER_WAIT);
+        List<ScopeKey> keys = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            keys.add(Scope.organization(Fixtures.newId()).key());
+        }
+        Context loop = vertx.getOrCreateContext();
+        CompletableFuture<List<String>> offered = new CompletableFuture<>();
+        loop.runOnContext(ignored -> {
+            List<Uni<String>> sends = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                ScopeKey key = keys.get(i);
+                // the third offer's command is one Redis refuses (INCR of a string that is no number)
+                Request also = i == 2 ? Request.cmd(Command.INCR).arg(notANumber) : Request.cmd(Command.ECHO).arg("of " + key.value());
+                sends.add(shared.offerWithAll(key, new StoredScope(5, Map.of("n", IntNode.valueOf(i))), List.of(also))
+                        .map(replies -> replies.get(0).toString())
+                        .onFailure().recoverWithItem(failure -> "failed: " + failure.getMessage()));
+            }
+            Uni.join().all(sends).andFailFast().subscribe().with(offered::complete, offered::completeExceptionally);
+        });
+        List<String> answered = offered.get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i).value();
+            if (i == 2) {
+                assertThat(answered.get(i)).as("the offer sent with the refused command").startsWith("failed: ")
+                        .contains("not an integer");
+            } else {
+                assertThat(answered.get(i)).as("the offer of %s, in the same batch", key).isEqualTo("of " + key);
+                assertThat(shared.get(keys.get(i)).await().atMost(OFFER_WAIT))
+                        .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(5));
+            }
+        }
+        redis.send(Request.cmd(Command.DEL).arg(notANumber)).await().atMost(OFFER_WAIT);
     }
 
     /** How many times Redis has run {@code command}, from INFO commandstats. */
