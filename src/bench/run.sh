@@ -160,6 +160,7 @@ start_service() {
     sleep 0.05
   done
   echo $(( ($(date +%s%N) - began) / 1000000 )) > "$OUT/startup-$port.ms"
+  cat "$OUT/startup-$port.ms" >> "$OUT/startups.ms"
   LAST_PID=$pid
 }
 
@@ -217,6 +218,7 @@ seed_history
 psql_bench -d "$DB" -c "VACUUM ANALYZE"
 stop_services
 fresh_redis
+: > "$OUT/startups.ms"   # the starts on the migrated database: this one and the baselines' instances
 start_service $PORT
 SERVICE=$LAST_PID
 STARTUP_MS=$(cat "$OUT/startup-$PORT.ms")
@@ -350,7 +352,7 @@ rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
   first=$(head -1 "$OUT/scopes.dat" | cut -d' ' -f2); last=$(tail -1 "$OUT/scopes.dat" | cut -d' ' -f2)
   echo "Hot-read throughput at $(tail -1 "$OUT/scopes.dat" | cut -d' ' -f1) scopes vs $(head -1 "$OUT/scopes.dat" | cut -d' ' -f1): $(ratio "$last" "$first")."
   echo "Read once before the hot read over n scopes (in at most the seconds given: ${PREWARM_MAX} s, less when the run's ${BUDGET} s would not hold the rest; scopes it did not reach are read from Postgres first): $(awk '{printf "%s%s of %s in %s s", (NR > 1 ? ", " : ""), ($2 >= $1 ? "all" : $2), $1, $3}' "$OUT/prewarmed.dat")."
-  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms; resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
+  echo "Footprint: startup to the first answered request ${STARTUP_MS} ms (every start of the run on the migrated database, the baselines' instances with their own settings included: $(sort -n "$OUT/startups.ms" | paste -sd, - | sed 's/,/, /g') ms); resident memory $((RSS_WARM / 1024)) MB after warm-up, $((RSS_LOAD / 1024)) MB under load, $((RSS_END / 1024)) MB after the $MAX_SCOPES-scope run ($JAVA_NAME, $JVM_OPTS $ARCHIVE_OPTS)."
   echo "A default's impact over the $KNOWN_SCOPES scopes written in the bench database (one query per scope kind, five answers): $IMPACT_MS."
   echo "Single-key write vs pgbench's one-statement save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench one-statement save')")."
   echo "Single-key write vs pgbench's batched save: $(ratio "$(rps_of 'single-key write, random scopes')" "$(rps_of 'pgbench batched save (16 scopes a statement, writes/s)')"); 10-key PATCH vs single-key write: $(ratio "$(rps_of '10-key PATCH, random scopes')" "$(rps_of 'single-key write, random scopes')")."
