@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.Map;
 import java.util.Optional;
@@ -205,7 +206,8 @@ public class SharedCache {
     /**
      * {@link #offer} and {@code also} (commands on other keys, sent after the compare-and-set in their
      * order) in one round trip; answers the commands' replies, and fails when any fails or Redis does
-     * not answer in time. Asked on an event loop, the commands wait for the loop to finish the events
+     * not answer in time. The commands must be idempotent: when Redis refuses another offer's command
+     * of the same batch, they are sent again ({@link #together}). Asked on an event loop, the commands wait for the loop to finish the events
      * at hand and go out in one batch (one write, one read) with every other offer they made, in the
      * order they were asked for. Against Redis Cluster the commands go together and the
      * compare-and-set beside them, at once, since their keys may lie in different slots, which one
@@ -242,30 +244,68 @@ public class SharedCache {
     }
 
     /**
-     * Runs of commands as one batch; each run's replies. A batch fails as a whole when any of its
-     * commands does, so its runs are then sent again one by one, in their order, and only a run that
-     * fails alone is answered with its failure: one refused command (or a connection lost under the
-     * batch) does not send every other publication of the turn to the relay. Sending a run again is
-     * safe: the compare-and-set never goes back and an event's append answers 0 for a version the
-     * stream already holds.
+     * Runs of commands as one batch; each run's replies. The client fails a whole batch on the first
+     * error reply (Redis itself runs every command of it), so when Redis refused one command, not
+     * itself ({@link #refusedOne}), the runs are sent again one by one, in their order, until the
+     * callers' timeout has passed, and only a run refused alone is answered with its failure: one
+     * refused command does not send every other publication of the turn to the relay. The first
+     * failure of another kind (a lost connection, no answer in time) answers the runs not yet sent
+     * again with it. Sending a run again is safe for the commands {@link #offerWithAll} is given: the
+     * compare-and-set never goes back and an event's append answers 0 for a version already in.
      */
     private Uni<List<Answer>> together(List<List<Request>> runs) {
-        List<Request> all = new ArrayList<>();
-        runs.forEach(all::addAll);
-        return redis.batch(all).<List<Answer>>map(answers -> {
-            List<Answer> split = new ArrayList<>(runs.size());
-            int from = 0;
-            for (List<Request> run : runs) {
-                split.add(new Replied(answers.subList(from, from + run.size())));
-                from += run.size();
+        return Uni.createFrom().deferred(() -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<Request> all = new ArrayList<>();
+            runs.forEach(all::addAll);
+            return redis.batch(all).<List<Answer>>map(answers -> {
+                List<Answer> split = new ArrayList<>(runs.size());
+                int from = 0;
+                for (List<Request> run : runs) {
+                    split.add(new Replied(answers.subList(from, from + run.size())));
+                    from += run.size();
+                }
+                return split;
+            }).onFailure().recoverWithUni(failure -> runs.size() > 1 && refusedOne(failure)
+                    ? oneByOne(runs, deadline)
+                    : Uni.createFrom().item(Collections.nCopies(runs.size(), new Refused(failure))));
+        });
+    }
+
+    /** {@link #together}'s runs sent again, each alone, in their order, until {@code deadline} or a failure other than one refused command. */
+    private Uni<List<Answer>> oneByOne(List<List<Request>> runs, long deadline) {
+        AtomicReference<Throwable> stopped = new AtomicReference<>();
+        return Multi.createFrom().iterable(runs).onItem().transformToUniAndConcatenate(run -> {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                stopped.compareAndSet(null, new IllegalStateException("no time left to send again what Redis refused in a batch"));
             }
-            return split;
-        }).onFailure().recoverWithUni(failure -> runs.size() == 1
-                ? Uni.createFrom().item(List.of(new Refused(failure)))
-                : Multi.createFrom().iterable(runs)
-                        .onItem().transformToUniAndConcatenate(run -> redis.batch(run).<Answer>map(Replied::new)
-                                .onFailure().recoverWithItem(Refused::new))
-                        .collect().asList());
+            if (stopped.get() != null) {
+                return Uni.createFrom().<Answer>item(new Refused(stopped.get()));
+            }
+            return redis.batch(run).<Answer>map(Replied::new)
+                    .ifNoItem().after(Duration.ofNanos(left)).fail()
+                    .onFailure().recoverWithItem(failure -> {
+                        if (!refusedOne(failure)) {
+                            stopped.compareAndSet(null, failure);
+                        }
+                        return new Refused(failure);
+                    });
+        }).collect().asList();
+    }
+
+    /** Error replies that concern Redis as a whole, not one command: every command of a batch gets them. */
+    private static final Set<String> REFUSES_EVERY_COMMAND = Set.of("OOM", "READONLY", "MISCONF", "LOADING", "BUSY",
+            "NOAUTH", "NOPERM", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN");
+
+    /** Whether {@code failure} is Redis's error reply to one command (a wrong type, a bad argument), not a state of Redis or the connection. */
+    static boolean refusedOne(Throwable failure) {
+        if (!(failure instanceof io.vertx.redis.client.Response reply) || reply.type() != io.vertx.redis.client.ResponseType.ERROR) {
+            return false;
+        }
+        String text = String.valueOf(reply.toString());
+        int space = text.indexOf(' ');
+        return !REFUSES_EVERY_COMMAND.contains(space < 0 ? text : text.substring(0, space));
     }
 
     /** Consecutive runs grouped, in their order, so that no group holds more than {@code most} commands unless one run does alone. */

@@ -20,8 +20,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The scopes' history in Postgres ({@code option_history}), as pages, as the changes since a version,
- * and its retention: each a statement of its own on the primary pool, counted as
- * {@link OptionManager}'s are. The entries themselves are written by the saves' own statements.
+ * and its retention, on the primary pool, each statement counted as {@link OptionManager}'s are.
+ * The entries themselves are written by the saves' own statements.
  */
 @ApplicationScoped
 public class HistoryStore {

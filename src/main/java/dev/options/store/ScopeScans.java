@@ -22,7 +22,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Statements over many scopes' rows at once, for the work that looks across scopes instead of into
  * one: which scopes still store or lock a renamed key's old names, how many rows each name has, and
  * how many scopes take a default. Each a statement of its own on the primary pool, counted as
- * {@link OptionManager}'s are; never on a request's hot path.
+ * {@link OptionManager}'s are: in the background for the migration, on requests for a definition's
+ * state or a default's impact, never on a read or a save.
  */
 @ApplicationScoped
 public class ScopeScans {

@@ -17,8 +17,11 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 
+import dev.options.Events;
 import dev.options.Fixtures;
 import dev.options.RedisMonitor;
+import dev.options.events.ChangeEvent;
+import dev.options.events.InvalidationFeed;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.store.StoredScope;
@@ -29,13 +32,15 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
  * Reads of Redis asked for together on an event loop go out as one MGET, and each reader gets its
  * own scope: a hit its own version, a miss nothing, whatever its place in the batch; so does each
  * scope of a bulk read. An offer and the command sent with it go out together, on one connection,
  * and the offers an event loop asks for together go out as one batch, each answered its own replies;
- * a command Redis refuses fails only the offer it was sent with.
+ * a command Redis refuses fails only the offer it was sent with, and the others, sent again, are
+ * published once.
  */
 @QuarkusTest
 class SharedCacheBatchTest {
@@ -45,6 +50,9 @@ class SharedCacheBatchTest {
 
     @Inject
     Redis redis;
+
+    @Inject
+    InvalidationFeed feed;
 
     @Inject
     Vertx vertx;
@@ -200,40 +208,64 @@ class SharedCacheBatchTest {
     }
 
     @Test
-    void aCommandRedisRefusesFailsOnlyTheOfferItWasSentWithTheOthersOfItsBatchAreAnswered() throws Exception {
+    void aCommandRedisRefusesFailsOnlyTheOfferItWasSentWithTheOthersOfItsBatchAreAnsweredAndPublishedOnce() throws Exception {
         String notANumber = "options:test:not-a-number:" + Fixtures.newId();
         redis.send(Request.cmd(Command.SET).arg(notANumber).arg("x")).await().atMost(OFFER_WAIT);
-        List<ScopeKey> keys = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            keys.add(Scope.organization(Fixtures.newId()).key());
-        }
-        Context loop = vertx.getOrCreateContext();
-        CompletableFuture<List<String>> offered = new CompletableFuture<>();
-        loop.runOnContext(ignored -> {
-            List<Uni<String>> sends = new ArrayList<>();
-            for (int i = 0; i < keys.size(); i++) {
-                ScopeKey key = keys.get(i);
-                // the third offer's command is one Redis refuses (INCR of a string that is no number)
-                Request also = i == 2 ? Request.cmd(Command.INCR).arg(notANumber) : Request.cmd(Command.ECHO).arg("of " + key.value());
-                sends.add(shared.offerWithAll(key, new StoredScope(5, Map.of("n", IntNode.valueOf(i))), List.of(also))
-                        .map(replies -> replies.get(0).toString())
-                        .onFailure().recoverWithItem(failure -> "failed: " + failure.getMessage()));
+        try {
+            List<ScopeKey> keys = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                keys.add(Scope.organization(Fixtures.newId()).key());
             }
-            Uni.join().all(sends).andFailFast().subscribe().with(offered::complete, offered::completeExceptionally);
-        });
-        List<String> answered = offered.get(10, TimeUnit.SECONDS);
-        for (int i = 0; i < keys.size(); i++) {
-            String key = keys.get(i).value();
-            if (i == 2) {
-                assertThat(answered.get(i)).as("the offer sent with the refused command").startsWith("failed: ")
-                        .contains("not an integer");
-            } else {
-                assertThat(answered.get(i)).as("the offer of %s, in the same batch", key).isEqualTo("of " + key);
+            Events events = new Events(redis);
+            String mark = events.mark();
+            Context loop = vertx.getOrCreateContext();
+            CompletableFuture<List<String>> offered = new CompletableFuture<>();
+            loop.runOnContext(ignored -> {
+                List<Uni<String>> sends = new ArrayList<>();
+                for (int i = 0; i < keys.size(); i++) {
+                    ScopeKey key = keys.get(i);
+                    // each offer sent with its event's append, as a save publishes; the third's with a
+                    // command Redis refuses (INCR of a string that is no number) instead
+                    Request also = i == 2 ? Request.cmd(Command.INCR).arg(notANumber)
+                            : feed.appendCommand(key, 5, List.of("n"), InvalidationFeed.Order.ANY);
+                    sends.add(shared.offerWithAll(key, new StoredScope(5, Map.of("n", IntNode.valueOf(i))), List.of(also))
+                            .map(replies -> replies.get(0).toString())
+                            .onFailure().recoverWithItem(failure -> "failed: " + failure.getMessage()));
+                }
+                Uni.join().all(sends).andFailFast().subscribe().with(offered::complete, offered::completeExceptionally);
+            });
+            List<String> answered = offered.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < keys.size(); i++) {
+                String key = keys.get(i).value();
+                if (i == 2) {
+                    assertThat(answered.get(i)).as("the offer sent with the refused command").startsWith("failed: ")
+                            .contains("not an integer");
+                    continue;
+                }
+                // the batch's appends ran once in Redis before the client failed the batch; sent again,
+                // each answers 0 (already in), and the stream holds the event once
+                assertThat(answered.get(i)).as("the offer of %s, in the same batch, answered its append", key)
+                        .doesNotStartWith("failed");
+                assertThat(events.since(mark, key)).as("the events of %s", key).extracting(ChangeEvent::version)
+                        .containsExactly(5L);
                 assertThat(shared.get(keys.get(i)).await().atMost(OFFER_WAIT))
                         .hasValueSatisfying(stored -> assertThat(stored.version()).isEqualTo(5));
             }
+        } finally {
+            redis.send(Request.cmd(Command.DEL).arg(notANumber)).await().atMost(OFFER_WAIT);
         }
-        redis.send(Request.cmd(Command.DEL).arg(notANumber)).await().atMost(OFFER_WAIT);
+    }
+
+    @Test
+    void onlyAnErrorReplyToOneCommandIsSentAgainNeverAStateOfRedisOrALostConnection() {
+        assertThat(SharedCache.refusedOne(ErrorType.create("ERR value is not an integer or out of range"))).isTrue();
+        assertThat(SharedCache.refusedOne(ErrorType.create("WRONGTYPE Operation against a key holding the wrong kind of value")))
+                .isTrue();
+        assertThat(SharedCache.refusedOne(ErrorType.create("OOM command not allowed when used memory > 'maxmemory'."))).isFalse();
+        assertThat(SharedCache.refusedOne(ErrorType.create("READONLY You can't write against a read only replica."))).isFalse();
+        assertThat(SharedCache.refusedOne(ErrorType.create("LOADING Redis is loading the dataset in memory"))).isFalse();
+        assertThat(SharedCache.refusedOne(new java.io.IOException("Connection reset"))).isFalse();
+        assertThat(SharedCache.refusedOne(new io.smallrye.mutiny.TimeoutException())).isFalse();
     }
 
     /** How many times Redis has run {@code command}, from INFO commandstats. */
