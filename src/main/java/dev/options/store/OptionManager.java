@@ -79,11 +79,6 @@ public class OptionManager {
     }
 
     private final StatementMeters meters;
-    private final Counter reads;
-    private final Counter locks;
-    private final Counter writes;
-    private final Counter background;
-    private final Counter replicaReads;
     private final List<Pool> replicas;
     private final Pool primary;
     private final OptionScopes scopes;
@@ -101,13 +96,8 @@ public class OptionManager {
         models.put(OptionModel.PROJECT_OPTIONS, projects);
         models.put(OptionModel.USER_OPTIONS, users);
         this.meters = new StatementMeters(meters);
-        this.reads = this.meters.reads;
-        this.locks = this.meters.locks;
-        this.writes = this.meters.writes;
-        this.background = this.meters.background;
-        this.replicaReads = this.meters.replicaReads;
         this.replicas = replica.listActive();
-        this.batched = new BatchedLoads(primary, reads, background);
+        this.batched = new BatchedLoads(primary, this.meters.reads, this.meters.background);
         OptionsConfig.Saves saves = config.saves();
         this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchOverlapAfter(), saves.batchSize(), meters) : null;
     }
@@ -122,7 +112,7 @@ public class OptionManager {
      * for NORMAL reads only, since a replica may lag.
      */
     public Uni<StoredScope> loadFromReplica(Scope scope) {
-        return Uncancellable.of(loadFrom(replicas.get(0), scope).invoke(() -> replicaReads.increment()));
+        return Uncancellable.of(loadFrom(replicas.get(0), scope).invoke(() -> meters.replicaReads.increment()));
     }
 
     /**
@@ -140,7 +130,7 @@ public class OptionManager {
      * for reads outside a transaction.
      */
     public Uni<StoredScope> loadDirect(Scope scope) {
-        return Uncancellable.of(loadFrom(primary, scope).invoke(() -> count(reads)));
+        return Uncancellable.of(loadFrom(primary, scope).invoke(() -> count(meters.reads)));
     }
 
     /**
@@ -170,7 +160,7 @@ public class OptionManager {
 
     /** The scope's version and stored options, in one statement; needs a transaction. */
     public Uni<StoredScope> load(Scope scope) {
-        return model(scope).load(scope).invoke(() -> count(reads));
+        return model(scope).load(scope).invoke(() -> count(meters.reads));
     }
 
     private static StoredScope toStoredScope(RowSet<Row> rows) {
@@ -201,13 +191,13 @@ public class OptionManager {
         String key = scope.key().value();
         return lockRow(key).chain(version -> version != null
                 ? Uni.createFrom().item(version)
-                : scopes.create(key).invoke(() -> count(locks)).chain(created -> created != null
+                : scopes.create(key).invoke(() -> count(meters.locks)).chain(created -> created != null
                         ? Uni.createFrom().item(created)
                         : lockRow(key)));
     }
 
     private Uni<Long> lockRow(String key) {
-        return scopes.lock(key).invoke(() -> count(locks));
+        return scopes.lock(key).invoke(() -> count(meters.locks));
     }
 
     /** Who made a change (a token's subject, or null) and through which channel ({@code api}, {@code lock}...), for its history. */
@@ -228,8 +218,8 @@ public class OptionManager {
             return Uni.createFrom().item(Map.of());
         }
         return scopes.share(scopeKeys.stream().map(ScopeKey::value).toList()).map(rows -> {
-            count(locks);
-            count(locks);
+            count(meters.locks);
+            count(meters.locks);
             Map<ScopeKey, Enclosing> found = new HashMap<>();
             rows.forEach((key, row) -> found.put(new ScopeKey(key),
                     new Enclosing(StoredScope.parseLocks((String) row[2]), row[1] == null ? null : ((Number) row[1]).longValue())));
@@ -274,7 +264,7 @@ public class OptionManager {
      */
     public Uni<Long> write(Scope scope, long version, Changes changes, Attribution by) {
         return model(scope).write(scope, saveParameters(scope, version, changes, by))
-                .invoke(() -> count(writes))
+                .invoke(() -> count(meters.writes))
                 .map(outboxId -> {
                     if (outboxId == null) {
                         throw new IllegalStateException("the save found no row of " + scope.key().value() + " to bump");
@@ -298,11 +288,11 @@ public class OptionManager {
         GroupedSaves.Save save = conditional(scope, version, changes, by, guard);
         if (grouped != null) {
             // a batch is sent whoever waits for it, so the save runs to its end like the statement below
-            return grouped.save(save).invoke(() -> count(writes));
+            return grouped.save(save).invoke(() -> count(meters.writes));
         }
         return Uncancellable.of(primary.preparedQuery(save.sql())
                 .execute(Tuple.from(save.parameters()))
-                .invoke(() -> count(writes))
+                .invoke(() -> count(meters.writes))
                 .map(rows -> firstLong(rows, null)));
     }
 
@@ -370,7 +360,7 @@ public class OptionManager {
         guard.parameters().forEach(parameters::addValue);
         List<Long> none = new ArrayList<>(Collections.nCopies(saves.size(), (Long) null));
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeChainIfAt()).execute(parameters)
-                .invoke(() -> count(writes))
+                .invoke(() -> count(meters.writes))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         return none;
@@ -395,7 +385,7 @@ public class OptionManager {
     public Uni<Long> version(Scope scope) {
         return Uncancellable.of(primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
                 .execute(Tuple.of(scope.key().value()))
-                .invoke(() -> count(reads))
+                .invoke(() -> count(meters.reads))
                 .map(rows -> firstLong(rows, 0L)));
     }
 
@@ -406,7 +396,7 @@ public class OptionManager {
     public Uni<Integer> deleteOutbox(List<Long> ids) {
         return Uncancellable.of(primary.preparedQuery(DELETE_OUTBOX)
                 .execute(Tuple.of(ids.toArray(new Long[0])))
-                .invoke(() -> background.increment())
+                .invoke(() -> meters.background.increment())
                 .map(rows -> rows.rowCount()));
     }
 
@@ -426,7 +416,7 @@ public class OptionManager {
         names.addAll(oldNames);
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(kind).bulk())
                 .execute(Tuple.of(names.toArray(new String[0]), keys, ids.toArray(new Long[0])))
-                .invoke(() -> count(reads))
+                .invoke(() -> count(meters.reads))
                 .map(rows -> {
                     Map<Long, Stored> values = new HashMap<>();
                     for (Row row : rows) {
