@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.options.scope.Scope;
 import dev.options.value.OptionJson;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -30,10 +29,10 @@ public class HistoryStore {
     private final OptionManager manager;
     private final StatementMeters meters;
 
-    public HistoryStore(Pool primary, OptionManager manager, MeterRegistry meters) {
+    public HistoryStore(Pool primary, OptionManager manager, StatementMeters meters) {
         this.primary = primary;
         this.manager = manager;
-        this.meters = new StatementMeters(meters);
+        this.meters = meters;
     }
 
     /** One change of a scope as its history keeps it. */

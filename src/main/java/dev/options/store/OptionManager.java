@@ -24,7 +24,6 @@ import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
 import dev.options.value.OptionJson;
-import io.micrometer.core.instrument.Counter;
 import io.quarkus.arc.InjectableInstance;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
@@ -87,17 +86,17 @@ public class OptionManager {
     private final GroupedSaves grouped;
     private final Map<OptionModel, ScopedOptionRepository<?, ?>> models = new EnumMap<>(OptionModel.class);
 
-    public OptionManager(MeterRegistry meters, Pool primary, @ReactiveDataSource("replica") InjectableInstance<Pool> replica,
-            OptionScopes scopes, OrganizationOptions organizations, ProjectOptions projects, UserOptions users,
-            OptionsConfig config) {
+    public OptionManager(MeterRegistry meters, StatementMeters statements, Pool primary,
+            @ReactiveDataSource("replica") InjectableInstance<Pool> replica, OptionScopes scopes,
+            OrganizationOptions organizations, ProjectOptions projects, UserOptions users, OptionsConfig config) {
         this.primary = primary;
         this.scopes = scopes;
         models.put(OptionModel.ORGANIZATION_OPTIONS, organizations);
         models.put(OptionModel.PROJECT_OPTIONS, projects);
         models.put(OptionModel.USER_OPTIONS, users);
-        this.meters = new StatementMeters(meters);
+        this.meters = statements;
         this.replicas = replica.listActive();
-        this.batched = new BatchedLoads(primary, this.meters.reads, this.meters.background);
+        this.batched = new BatchedLoads(primary, statements.reads, statements.background);
         OptionsConfig.Saves saves = config.saves();
         this.grouped = saves.batch() ? new GroupedSaves(primary, saves.batchInFlight(), saves.batchOverlapAfter(), saves.batchSize(), meters) : null;
     }
@@ -130,7 +129,7 @@ public class OptionManager {
      * for reads outside a transaction.
      */
     public Uni<StoredScope> loadDirect(Scope scope) {
-        return Uncancellable.of(loadFrom(primary, scope).invoke(() -> count(meters.reads)));
+        return Uncancellable.of(loadFrom(primary, scope).invoke(() -> meters.count(meters.reads)));
     }
 
     /**
@@ -160,7 +159,7 @@ public class OptionManager {
 
     /** The scope's version and stored options, in one statement; needs a transaction. */
     public Uni<StoredScope> load(Scope scope) {
-        return model(scope).load(scope).invoke(() -> count(meters.reads));
+        return model(scope).load(scope).invoke(() -> meters.count(meters.reads));
     }
 
     private static StoredScope toStoredScope(RowSet<Row> rows) {
@@ -191,13 +190,13 @@ public class OptionManager {
         String key = scope.key().value();
         return lockRow(key).chain(version -> version != null
                 ? Uni.createFrom().item(version)
-                : scopes.create(key).invoke(() -> count(meters.locks)).chain(created -> created != null
+                : scopes.create(key).invoke(() -> meters.count(meters.locks)).chain(created -> created != null
                         ? Uni.createFrom().item(created)
                         : lockRow(key)));
     }
 
     private Uni<Long> lockRow(String key) {
-        return scopes.lock(key).invoke(() -> count(meters.locks));
+        return scopes.lock(key).invoke(() -> meters.count(meters.locks));
     }
 
     /** Who made a change (a token's subject, or null) and through which channel ({@code api}, {@code lock}...), for its history. */
@@ -218,8 +217,8 @@ public class OptionManager {
             return Uni.createFrom().item(Map.of());
         }
         return scopes.share(scopeKeys.stream().map(ScopeKey::value).toList()).map(rows -> {
-            count(meters.locks);
-            count(meters.locks);
+            meters.count(meters.locks);
+            meters.count(meters.locks);
             Map<ScopeKey, Enclosing> found = new HashMap<>();
             rows.forEach((key, row) -> found.put(new ScopeKey(key),
                     new Enclosing(StoredScope.parseLocks((String) row[2]), row[1] == null ? null : ((Number) row[1]).longValue())));
@@ -264,7 +263,7 @@ public class OptionManager {
      */
     public Uni<Long> write(Scope scope, long version, Changes changes, Attribution by) {
         return model(scope).write(scope, saveParameters(scope, version, changes, by))
-                .invoke(() -> count(meters.writes))
+                .invoke(() -> meters.count(meters.writes))
                 .map(outboxId -> {
                     if (outboxId == null) {
                         throw new IllegalStateException("the save found no row of " + scope.key().value() + " to bump");
@@ -288,11 +287,11 @@ public class OptionManager {
         GroupedSaves.Save save = conditional(scope, version, changes, by, guard);
         if (grouped != null) {
             // a batch is sent whoever waits for it, so the save runs to its end like the statement below
-            return grouped.save(save).invoke(() -> count(meters.writes));
+            return grouped.save(save).invoke(() -> meters.count(meters.writes));
         }
         return Uncancellable.of(primary.preparedQuery(save.sql())
                 .execute(Tuple.from(save.parameters()))
-                .invoke(() -> count(meters.writes))
+                .invoke(() -> meters.count(meters.writes))
                 .map(rows -> firstLong(rows, null)));
     }
 
@@ -360,7 +359,7 @@ public class OptionManager {
         guard.parameters().forEach(parameters::addValue);
         List<Long> none = new ArrayList<>(Collections.nCopies(saves.size(), (Long) null));
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(scope.kind()).writeChainIfAt()).execute(parameters)
-                .invoke(() -> count(meters.writes))
+                .invoke(() -> meters.count(meters.writes))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         return none;
@@ -385,7 +384,7 @@ public class OptionManager {
     public Uni<Long> version(Scope scope) {
         return Uncancellable.of(primary.preparedQuery("SELECT version FROM option_scopes WHERE scope_key = $1")
                 .execute(Tuple.of(scope.key().value()))
-                .invoke(() -> count(meters.reads))
+                .invoke(() -> meters.count(meters.reads))
                 .map(rows -> firstLong(rows, 0L)));
     }
 
@@ -416,7 +415,7 @@ public class OptionManager {
         names.addAll(oldNames);
         return Uncancellable.of(primary.preparedQuery(ScopeSql.of(kind).bulk())
                 .execute(Tuple.of(names.toArray(new String[0]), keys, ids.toArray(new Long[0])))
-                .invoke(() -> count(meters.reads))
+                .invoke(() -> meters.count(meters.reads))
                 .map(rows -> {
                     Map<Long, Stored> values = new HashMap<>();
                     for (Row row : rows) {
@@ -452,9 +451,5 @@ public class OptionManager {
     /** The first column of the first row as a long, or {@code none} when there is no row. */
     static Long firstLong(RowSet<Row> rows, Long none) {
         return rows.size() == 0 ? none : rows.iterator().next().getLong(0);
-    }
-
-    private void count(Counter counter) {
-        meters.count(counter);
     }
 }

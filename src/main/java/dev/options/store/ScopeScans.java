@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.options.scope.Scope;
 import dev.options.scope.ScopeKey;
 import dev.options.scope.ScopeKind;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -31,9 +30,9 @@ public class ScopeScans {
     private final Pool primary;
     private final StatementMeters meters;
 
-    public ScopeScans(Pool primary, MeterRegistry meters) {
+    public ScopeScans(Pool primary, StatementMeters meters) {
         this.primary = primary;
-        this.meters = new StatementMeters(meters);
+        this.meters = meters;
     }
 
     /**

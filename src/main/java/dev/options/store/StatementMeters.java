@@ -1,5 +1,7 @@
 package dev.options.store;
 
+import jakarta.inject.Singleton;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.vertx.ContextLocals;
@@ -8,9 +10,11 @@ import io.smallrye.common.vertx.VertxContext;
 /**
  * The {@code options.store.statements} meters (by kind, caller and pool), and how a statement is
  * counted: as its request's (in the meter and in the request's unit of work, {@link Statements})
- * or, on a context marked {@link OptionManager#BACKGROUND}, as background work only.
+ * or, on a context marked {@link OptionManager#BACKGROUND}, as background work only. One for the
+ * store's statement makers ({@link OptionManager}, {@link HistoryStore}, {@link ScopeScans}).
  */
-final class StatementMeters {
+@Singleton
+class StatementMeters {
 
     final Counter reads;
     final Counter locks;
